@@ -1,0 +1,175 @@
+"""Brief parameters: one checking function, and the output slug.
+
+The notebooks call :func:`check_brief_parameters` in their first cell after the papermill
+``parameters`` cell, so a bad value fails with a message naming the parameter and what was
+expected before any work is done.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# SIPRI's register starts in 1950; nothing can have been delivered after this year.
+MIN_YEAR = 1950
+MAX_YEAR = dt.date.today().year
+
+EMBEDDED = "embedded"   # transfers="embedded": the curated case data in data/case/
+AUTO = "auto"           # transfers="auto": a register dropped in data/raw/sipri/, else embedded
+
+
+class ParameterError(ValueError):
+    """A brief parameter has the wrong type or value."""
+
+
+@dataclass(frozen=True)
+class BriefParams:
+    """Checked parameters of a bilateral brief (names canonical, years ints)."""
+
+    supplier: str
+    recipient: str
+    ally: str | None
+    alliance: str | None
+    start_year: int
+    end_year: int
+    transfers: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.supplier}-{self.recipient}-{self.start_year}-{self.end_year}")
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def previous_period(self) -> tuple[int, int]:
+        """The period of equal length just before this one."""
+        n = self.end_year - self.start_year + 1
+        return self.start_year - n, self.start_year - 1
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScreenParams:
+    """Checked parameters of an alliance screen."""
+
+    alliance: str
+    start_year: int
+    end_year: int
+    transfers: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.alliance}-screen-{self.start_year}-{self.end_year}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe slug: ASCII letters, digits and single hyphens only.
+
+    ``slugify("../../x")`` is ``"x"``: a slug can never name a path outside its folder.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if not slug:
+        raise ParameterError(f"cannot make an output name from {text!r}: it has no letters or digits")
+    return slug
+
+
+def _year(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParameterError(
+            f"parameter {name!r} must be an integer year, got {value!r} ({type(value).__name__})"
+        )
+    if not MIN_YEAR <= value <= MAX_YEAR:
+        raise ParameterError(
+            f"parameter {name!r} = {value} is outside the years arms-transfer data can cover "
+            f"({MIN_YEAR}-{MAX_YEAR})"
+        )
+    return value
+
+
+def _period(start_year, end_year) -> tuple[int, int]:
+    start, end = _year("start_year", start_year), _year("end_year", end_year)
+    if start > end:
+        raise ParameterError(f"start_year ({start}) is after end_year ({end})")
+    return start, end
+
+
+def _country(name: str, value, *, optional: bool = False) -> str | None:
+    from analysis.countries import UnknownCountryError, normalise
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise ParameterError(f"parameter {name!r} is required: give a country name, e.g. 'Belarus'")
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter {name!r} must be a country name (text), got {value!r}")
+    try:
+        return normalise(value)
+    except UnknownCountryError as err:
+        raise ParameterError(f"parameter {name!r}: {err}") from None
+
+
+def _alliance(value, *, optional: bool) -> str | None:
+    from analysis.casedata import load_table
+
+    if value is None or (isinstance(value, str) and not value.strip()) or value == "none":
+        if optional:
+            return None
+        raise ParameterError("parameter 'alliance' is required, e.g. 'CSTO'")
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'alliance' must be text, got {value!r}")
+    known = sorted(load_table("alliances")["alliance"])
+    for name in known:
+        if name.lower() == value.strip().lower():
+            return name
+    raise ParameterError(f"parameter 'alliance': unknown alliance {value!r}; known: {', '.join(known)}")
+
+
+def _transfers(value) -> str:
+    if not isinstance(value, (str, Path)):
+        raise ParameterError(f"parameter 'transfers' must be 'embedded', 'auto' or a file path, got {value!r}")
+    value = str(value).strip() or EMBEDDED
+    if value in (EMBEDDED, AUTO):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ParameterError(
+            f"parameter 'transfers': no file at {str(path)!r}; expected 'embedded', 'auto' or the path "
+            "of a SIPRI trade-register export (CSV)"
+        )
+    return str(path.resolve())
+
+
+def check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_year,
+                           transfers=EMBEDDED) -> BriefParams:
+    """Check and normalise the parameters of a bilateral brief; raise ParameterError."""
+    start, end = _period(start_year, end_year)
+    params = BriefParams(
+        supplier=_country("supplier", supplier),
+        recipient=_country("recipient", recipient),
+        ally=_country("ally", ally, optional=True),
+        alliance=_alliance(alliance, optional=True),
+        start_year=start,
+        end_year=end,
+        transfers=_transfers(transfers),
+    )
+    if params.supplier == params.recipient:
+        raise ParameterError(f"supplier and recipient are both {params.supplier!r}")
+    if params.ally in (params.supplier, params.recipient):
+        raise ParameterError(f"ally {params.ally!r} must differ from the supplier and the recipient")
+    return params
+
+
+def check_screen_parameters(alliance, start_year, end_year, transfers=EMBEDDED) -> ScreenParams:
+    """Check and normalise the parameters of an alliance screen; raise ParameterError."""
+    start, end = _period(start_year, end_year)
+    return ScreenParams(_alliance(alliance, optional=False), start, end, _transfers(transfers))

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up everything `make report` / `make test` need on a fresh machine:
+# the system libraries and fonts of the PDF route (and, with --test, the browser and
+# PDF tools the tests use), then the project virtualenv with the package installed.
+# Idempotent: each step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+missing=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib 'libpango-1.0.so' || missing+=(libpango-1.0-0)
+have_lib 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+have_lib 'libharfbuzz.so' || missing+=(libharfbuzz0b)
+have_lib 'libfontconfig.so' || missing+=(libfontconfig1)
+fc-list 2>/dev/null | grep -qi 'DejaVuSans\.ttf' || missing+=(fonts-dejavu-core fontconfig)
+if (( want_test )); then
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+fi
+
+if (( ${#missing[@]} )); then
+  echo "setup: missing system packages: ${missing[*]}"
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: cannot install them (not root, no apt-get/sudo). Install with your package manager: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[dev]"
+echo "setup: environment ready (.venv)"

@@ -1,0 +1,52 @@
+import pandas as pd
+
+from analysis import alliances
+from tests.conftest import make_deliveries
+
+
+def test_membership_at_dates(spells):
+    assert alliances.members_at(spells, "TEST", "1995-01-01") == ["Aland", "Borduria", "Carpania", "Dorvia"]
+    assert alliances.members_at(spells, "TEST", "2024-06-01") == ["Aland", "Borduria"]
+    assert alliances.membership_status(spells, "TEST", "Carpania", "2024-06-01") == "participation frozen"
+    assert alliances.membership_status(spells, "TEST", "Dorvia", "2005-01-01") is None
+
+
+def test_joint_membership_periods(spells):
+    periods = alliances.joint_membership(spells, "TEST", "Borduria", "Carpania")
+    assert periods == [(pd.Timestamp("1993-01-01"), pd.Timestamp("2024-02-22"))]
+    assert alliances.joint_membership(spells, "TEST", "Aland", "Borduria") == [(pd.Timestamp("1993-01-01"), None)]
+
+
+def test_member_years_overlap_rule(spells):
+    assert alliances.member_years(spells, "TEST", "Carpania", 2022, 2025) == {2022, 2023, 2024}
+    assert alliances.member_years(spells, "TEST", "Dorvia", 1998, 2001) == {1998, 1999}
+
+
+def test_screen_finds_member_arming_adversary_of_member(spells, conflicts):
+    d = make_deliveries([
+        ("Aland", "Dorvia", 2018, 37, "Rocket"), ("Borduria", "Dorvia", 2020, 100, "Tank"),
+        ("Aland", "Carpania", 2019, 5, "Gun"),    # Carpania's adversary Dorvia is no longer a member
+        ("Eastia", "Dorvia", 2019, 500, "Jet"),   # not a member
+        ("Aland", "Dorvia", 2025, 9, "Late"),     # Carpania frozen: outside the period anyway
+    ])
+    reported = pd.DataFrame({"supplier": ["Aland"], "recipient": ["Dorvia"], "designation": ["Jammer"],
+                             "period_start_year": [2019], "period_end_year": [2020]})
+    out = alliances.cross_alliance_screen(d, spells, conflicts, alliance="TEST", start=2018, end=2022, reported=reported)
+    assert list(zip(out["supplier"], out["evidence"])) == [("Borduria", "registered"), ("Aland", "registered"),
+                                                            ("Aland", "reported")]
+    assert set(out["member_at_risk"]) == {"Carpania"}
+    assert out.loc[1, "tiv_mn"] == 37.0 and out.loc[1, "years"] == "2018"
+    assert out.loc[2, "years"] == "2019–2020" and pd.isna(out.loc[2, "tiv_mn"])
+
+
+def test_screen_ignores_years_after_member_left(spells, conflicts):
+    d = make_deliveries([("Aland", "Dorvia", 2025, 10)])
+    out = alliances.cross_alliance_screen(d, spells, conflicts, alliance="TEST", start=2025, end=2025)
+    assert out.empty  # Carpania froze its participation in 2024: no longer an active member
+    d = make_deliveries([("Aland", "Dorvia", 2024, 10)])
+    out = alliances.cross_alliance_screen(d, spells, conflicts, alliance="TEST", start=2024, end=2024)
+    assert len(out) == 1  # year rule: a membership spell overlapping part of 2024 counts
+
+
+def test_span_text():
+    assert alliances._span_text([2018, 2019, 2020, 2022]) == "2018–2020, 2022"
