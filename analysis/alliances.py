@@ -117,7 +117,7 @@ def cross_alliance_screen(deliveries: pd.DataFrame, spells: pd.DataFrame, confli
                 "supplier": s, "recipient": r, "member_at_risk": a, "evidence": "registered",
                 "years": _span_text(years), "tiv_mn": float(hit["tiv_delivered_mn"].sum()),
                 "n_deals": int(hit["deal_key"].nunique()),
-                "items": "; ".join(sorted(set(hit["designation"].astype(str)))),
+                "items": item_list(hit["designation"]),
                 "conflicts": "; ".join(sorted({n for y in years for n in hostile[y]})),
             })
     for row in _reported_cases(reported, members, member_years_of, conflicts, start, end):
@@ -152,9 +152,18 @@ def _reported_cases(reported, members, member_years_of, conflicts, start, end):
                 "supplier": s, "recipient": r, "member_at_risk": a, "evidence": "reported",
                 "years": _span_text(sorted(years)), "tiv_mn": float("nan"),
                 "n_deals": int(len(group)),
-                "items": "; ".join(sorted(set(group["designation"].astype(str)))),
+                "items": item_list(group["designation"]),
                 "conflicts": "; ".join(sorted({n for y in years for n in hostile[y]})),
             }
+
+
+def item_list(designations: pd.Series) -> str:
+    """Distinct designations, sorted, ``;``-joined; unnamed items counted, not dropped."""
+    named = sorted(set(designations.dropna().astype(str)) - {""})
+    unnamed = int(designations.isna().sum() + (designations.astype(str) == "").sum())
+    if unnamed:
+        named.append(f"{unnamed} item(s) without a reported designation")
+    return "; ".join(named)
 
 
 def _span_text(years: list[int]) -> str:

@@ -46,7 +46,7 @@ def check_supplier_delivered(deliveries, reported, *, supplier, recipient, start
         basis = f"The register records no deliveries from {supplier} to {recipient} in {start}–{end}."
     else:
         verdict = SUPPORTED if len(years) / n_years >= SUPPORTED_YEAR_SHARE else PARTLY
-        items = "; ".join(sorted(set(rows["designation"].astype(str))))
+        items = alliances.item_list(rows["designation"])
         basis = (f"The register records {rows['deal_key'].nunique()} deal(s) ({items}) delivered in "
                  f"{alliances._span_text(years)}: {len(years)} of {n_years} years, {_fmt(tiv)} mn TIV.")
     extra = _reported_note(reported, supplier, recipient, start, end)
@@ -84,7 +84,7 @@ def _reported_note(reported, supplier, recipient, start, end) -> str:
     rows = rows[(rows["period_start_year"] <= end) & (ends >= start)]
     if rows.empty:
         return ""
-    items = "; ".join(sorted(set(rows["designation"].astype(str))))
+    items = alliances.item_list(rows["designation"])
     kinds = ", ".join(sorted(set(rows["evidence"].astype(str))))
     return f"Not in the register but reported ({kinds}): {len(rows)} item(s): {items}."
 
