@@ -55,7 +55,7 @@ def key_judgements(case: Case) -> HTML:
 def _deals_table(deals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Weapon": deals["designation"], "Description": deals["description"],
-        "Ordered": deals["order_year"], "Delivered (years in period)": deals["years_in_period"],
+        "Order year": deals["order_year"], "Delivery years in period": deals["years_in_period"],
         "Number delivered (deal)": deals["number_delivered"], TIV_COL: deals["tiv_in_period_mn"],
         "Evidence": "registered", "SIPRI deal id": deals["deal_id"].fillna(deals["deal_key"]),
         "Comments": deals["comments"].fillna(""),
@@ -187,6 +187,13 @@ def _sources_text(frame: pd.DataFrame) -> str:
     return "; ".join(pubs) if pubs else "see data/case/"
 
 
+def _event_dates(ev: pd.DataFrame) -> pd.Series:
+    """Dates printed only as precisely as they are known (day, month or year)."""
+    fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+    return pd.Series([d.strftime(fmt.get(p, "%Y-%m-%d")) for d, p in zip(ev["event_date"], ev["event_date_precision"])],
+                     index=ev.index, dtype=object)
+
+
 def political_timeline(case: Case) -> HTML:
     p = case.params
     deliveries = pd.DataFrame({"year": case.pair_by_year.index, "tiv_mn": case.pair_by_year.values,
@@ -198,8 +205,8 @@ def political_timeline(case: Case) -> HTML:
     parts.append(rh.figure(charts.event_timeline(ev[["event_date", "title", "kind"]], deliveries),
                            caption=f"Political events and registered deliveries from {p.supplier} to {p.recipient}",
                            source=f"{sipri_source(case)}; events: {_sources_text(ev)}"))
-    table = pd.DataFrame({"Date": ev["event_date"].dt.strftime("%Y-%m-%d"), "Event": ev["title"],
-                          "Detail": ev["description"], "Source": ev["source_publisher"] + ", " + ev["source_title"]})
+    table = pd.DataFrame({"Date": _event_dates(ev), "Event": ev["title"],
+                          "Source": ev["source_publisher"] + ", " + ev["source_title"] + " (" + ev["source_date"] + ")"})
     parts.append(rh.table(table, caption="Dated events", source="as given per row (data/case/events.csv)",
                           empty_text="No curated events fall in this window."))
     return join(*parts)

@@ -106,7 +106,7 @@ def compute_case(params: BriefParams, register=None, tables: dict | None = None)
 
     spells = tables["alliance_membership"]
     members = alliances.members_in_period(spells, al, start, end) if al else []
-    others = [m for m in members if m != s]
+    others = [m for m in members if m not in (s, r, a)]
     events = tables["events"]
     ev_years = events["event_date"].dt.year
     events = events[(ev_years >= start - TIMELINE_MARGIN_YEARS) & (ev_years <= end + TIMELINE_MARGIN_YEARS)]

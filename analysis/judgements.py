@@ -67,8 +67,9 @@ def weight_sentence(case) -> str:
         rank = case.imports.row(p.supplier)
         rank_text = (f", rank {int(rank['rank'])} of {int(case.imports.table['rank'].notna().sum())} suppliers"
                      if case.is_full and rank is not None else "")
+        basis = "" if case.is_full else " (against SIPRI's published total)"
         parts.append(f"{p.supplier} supplied {pct(case.share_of_imports)} of {p.recipient}'s registered arms "
-                     f"imports in {period(case)}{rank_text}")
+                     f"imports in {period(case)}{basis}{rank_text}")
     else:
         parts.append(f"{p.supplier}'s share of {p.recipient}'s imports {NEEDS_REGISTER}")
     if case.share_of_exports is not None:
