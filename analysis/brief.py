@@ -197,12 +197,12 @@ def _event_dates(ev: pd.DataFrame) -> pd.Series:
 def political_timeline(case: Case) -> HTML:
     p = case.params
     deliveries = pd.DataFrame({"year": case.pair_by_year.index, "tiv_mn": case.pair_by_year.values,
-                               "label": f"{p.supplier} → {p.recipient}"})
+                               "label": ""})
     ev = case.events
     parts = [rh.section("Political timeline",
                         f"{len(ev)} dated events between {p.start_year - 2} and {p.end_year + 2} from the curated "
                         "timeline, set against registered deliveries.")]
-    parts.append(rh.figure(charts.event_timeline(ev[["event_date", "title", "kind"]], deliveries),
+    parts.append(rh.figure(charts.event_timeline(ev[["event_date", "event_date_precision", "title", "kind"]], deliveries),
                            caption=f"Political events and registered deliveries from {p.supplier} to {p.recipient}",
                            source=f"{sipri_source(case)}; events: {_sources_text(ev)}"))
     table = pd.DataFrame({"Date": _event_dates(ev), "Event": ev["title"],

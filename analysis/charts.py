@@ -1,0 +1,781 @@
+"""Every chart of the briefs, in one house style.
+
+All functions build a :class:`matplotlib.figure.Figure` through the object API
+(no ``pyplot``, no ``plt.show``), so they do not depend on a backend or on
+pyplot's global figure registry. Matplotlib's ``rcParams`` are still global, so
+the house style is applied with :func:`house_style`, which holds a module lock
+while the rc context is active: charts built in several threads are serialised
+(each process has its own lock and its own rcParams).
+
+House style: DejaVu Sans (covers Latin, Cyrillic and the Azerbaijani schwa),
+a muted grey palette with one highlight colour, no top/right spines, a light
+value grid, left-aligned titles, units on the value axis and a fixed width of
+16 cm (one A4 text column). Every chart copes with empty data by drawing a
+centred notice instead of failing.
+
+The SVG output is made byte-deterministic by :func:`house_style` too
+(``svg.hashsalt`` is fixed); :func:`analysis.report_html.figure` renders
+figures inside it. SVG text stays text (``svg.fonttype="none"``, font
+"DejaVu Sans"): WeasyPrint lays it out with the installed DejaVu fonts, so the
+PDF's chart labels are real, searchable text. Mathtext is off
+(``text.parse_math=False``): a "$" in a label is just a dollar sign.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from typing import Iterator
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+__all__ = [
+    "HIGHLIGHT",
+    "NEUTRALS",
+    "FIG_WIDTH_IN",
+    "TIV_AXIS_LABEL",
+    "EMPTY_DELIVERIES_TEXT",
+    "house_style",
+    "deliveries_by_year",
+    "share_bars",
+    "membership_timeline",
+    "event_timeline",
+]
+
+# --------------------------------------------------------------------------- palette
+INK = "#1a1a1a"
+INK_SOFT = "#4a4a4a"
+MUTED_TEXT = "#6b6b6b"
+AXIS = "#8c8c8c"
+GRID = "#e4e4e4"
+#: The one highlight colour (also the accent colour of the HTML/PDF brief).
+HIGHLIGHT = "#1d5a8e"
+HIGHLIGHT_LIGHT = "#8fb2d1"
+#: Muted colours for everything that is not highlighted, alternating cool and
+#: warm greys so that neighbouring stack segments stay distinguishable.
+NEUTRALS = ("#9aa5af", "#d6cebf", "#6f7c87", "#b7c2a8", "#a8997f", "#c9d4de", "#847a6b")
+OTHERS_COLOUR = "#e8e8e8"
+
+FONT = "DejaVu Sans"
+FIG_WIDTH_IN = 16 / 2.54  # one A4 text column
+TITLE_SIZE = 9.5
+BASE_SIZE = 8.0
+SMALL_SIZE = 7.0
+
+TIV_AXIS_LABEL = "SIPRI TIV (millions)"
+EMPTY_DELIVERIES_TEXT = "No registered deliveries in this period"
+EMPTY_MEMBERSHIP_TEXT = "No membership records in this period"
+
+_STATUS_STYLE = {
+    # status: (face colour, hatch, edge colour, legend label)
+    "member": ("#6f8596", "", "#6f8596", "Member"),
+    "participation frozen": ("#f1e6d0", "////", "#9c7a3c", "Participation frozen"),
+    "suspended": ("#f3dcd8", "xxx", "#a4453b", "Suspended"),
+}
+
+HOUSE_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT],
+    "font.size": BASE_SIZE,
+    "text.color": INK,
+    "axes.titlesize": TITLE_SIZE,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": BASE_SIZE,
+    "axes.labelcolor": INK_SOFT,
+    "axes.edgecolor": AXIS,
+    "axes.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,  # switched on per chart for the value axis only
+    "axes.axisbelow": True,
+    "axes.facecolor": "white",
+    "axes.prop_cycle": matplotlib.cycler(color=list(NEUTRALS)),
+    "grid.color": GRID,
+    "grid.linewidth": 0.6,
+    "xtick.color": AXIS,
+    "ytick.color": AXIS,
+    "xtick.labelcolor": INK_SOFT,
+    "ytick.labelcolor": INK_SOFT,
+    "xtick.labelsize": SMALL_SIZE + 0.5,
+    "ytick.labelsize": SMALL_SIZE + 0.5,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 0,
+    "xtick.major.width": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": SMALL_SIZE + 0.5,
+    "legend.handlelength": 1.2,
+    "legend.handleheight": 0.9,
+    "legend.columnspacing": 1.4,
+    "hatch.linewidth": 0.6,
+    "figure.facecolor": "white",
+    "figure.titlesize": TITLE_SIZE,
+    "figure.titleweight": "bold",
+    "figure.constrained_layout.h_pad": 0.06,
+    "figure.constrained_layout.w_pad": 0.06,
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",          # real <text>: small SVGs, fast PDF layout, searchable text
+    "text.parse_math": False,        # "$...$" in data is shown literally, never as mathtext
+    "svg.hashsalt": "armsbrief",     # fixed salt: deterministic clip-path ids
+    "svg.image_inline": True,
+    "path.simplify": True,
+}
+
+_STYLE_LOCK = threading.RLock()
+# White box behind annotation text so that stems and marker lines never run through it.
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 1.0}
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """Apply the house rcParams (and hold the module lock) for the duration.
+
+    Re-entrant: chart functions use it and so does the SVG renderer of
+    :mod:`analysis.report_html`; a caller may wrap both in one block.
+    """
+    with _STYLE_LOCK, matplotlib.rc_context(HOUSE_RC):
+        yield
+
+
+# --------------------------------------------------------------------------- helpers
+def _new_figure(height_in: float) -> Figure:
+    return Figure(figsize=(FIG_WIDTH_IN, height_in), layout="constrained")
+
+
+def _set_title(fig: Figure, title: str | None) -> None:
+    if title:
+        fig.suptitle(title, x=0.012, ha="left", fontsize=TITLE_SIZE, fontweight="bold", color=INK)
+
+
+def _empty_notice(ax, text: str) -> None:
+    ax.text(
+        0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+        fontsize=BASE_SIZE + 0.5, color=MUTED_TEXT, style="italic",
+    )
+
+
+def _blank_axes(ax) -> None:
+    ax.set_axis_off()
+
+
+def _as_set(values) -> set:
+    if values is None:
+        return set()
+    if isinstance(values, str):
+        return {values}
+    return set(values)
+
+
+def _neutral(i: int) -> str:
+    return NEUTRALS[i % len(NEUTRALS)]
+
+
+def _fmt_tiv(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def _thousands(x, _pos=None) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1 or x == 0 else f"{x:.1f}"
+
+
+def _text_width_pt(text: str, size: float, weight: str = "normal") -> float:
+    """Width of the widest line of ``text`` in points, measured from the glyph outlines."""
+    prop = FontProperties(family=FONT, size=size, weight=weight)
+    widest = 0.0
+    for line in str(text).split("\n"):
+        if line.strip():
+            widest = max(widest, TextPath((0, 0), line, size=size, prop=prop).get_extents().width)
+    return widest
+
+
+def _stagger(xs: list[float], widths: list[float], xmax: float, gap: float) -> list[tuple[int, str]]:
+    """Assign each label (sorted by x) a level and alignment so that none overlap.
+
+    A label starts at its x and runs right; if it would leave the plot it is
+    right-aligned on its x instead. Returns ``(level, ha)`` per label.
+    """
+    level_ends: list[float] = []
+    placed: list[tuple[int, str]] = []
+    for x, width in zip(xs, widths):
+        if x + width <= xmax:
+            ha, left, right = "left", x, x + width
+        else:
+            ha, left, right = "right", x - width, x
+        for level, end in enumerate(level_ends):
+            if left > end + gap:
+                level_ends[level] = right
+                placed.append((level, ha))
+                break
+        else:
+            level_ends.append(right)
+            placed.append((len(level_ends) - 1, ha))
+    return placed
+
+
+def _year_ticks(years: list[int], max_ticks: int = 12) -> list[int]:
+    if not years:
+        return []
+    step = max(1, math.ceil(len(years) / max_ticks))
+    return years[::step]
+
+
+# --------------------------------------------------------------------------- charts
+def deliveries_by_year(
+    table: pd.DataFrame,
+    highlight: str | Iterable[str] | None = None,
+    title: str | None = "Registered arms deliveries by year",
+    *,
+    max_series: int = 6,
+    others_label: str = "Others",
+    value_label: str = TIV_AXIS_LABEL,
+    empty_text: str = EMPTY_DELIVERIES_TEXT,
+) -> Figure:
+    """Stacked yearly bars of TIV deliveries.
+
+    ``table``: index = year (ints, every year of the period, zero-filled),
+    columns = series (e.g. suppliers), values = TIV in millions. Highlighted
+    series are drawn in the highlight colour at the bottom of the stacks;
+    beyond ``max_series`` series the smallest are merged into ``others_label``.
+    """
+    with house_style():
+        fig = _new_figure(3.3)
+        ax = fig.add_subplot()
+        _set_title(fig, title)
+        data = table.copy() if table is not None else pd.DataFrame()
+        data = data.apply(pd.to_numeric, errors="coerce").fillna(0.0) if not data.empty else data
+        years = [int(y) for y in data.index] if len(data.index) else []
+        highlighted = _as_set(highlight)
+
+        total = float(data.to_numpy().sum()) if not data.empty else 0.0
+        if not years:
+            _blank_axes(ax)
+            _empty_notice(ax, empty_text)
+            return fig
+
+        ax.set_xticks(_year_ticks(years))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(round(x))}"))
+        ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+        ax.set_ylabel(value_label)
+        ax.grid(axis="y")
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.spines["left"].set_visible(False)
+
+        if total <= 0:
+            ax.set_ylim(0, 1)
+            ax.set_yticks([])
+            _empty_notice(ax, empty_text)
+            return fig
+
+        columns = [str(c) for c in data.columns]
+        data.columns = columns
+        sums = data.sum(axis=0)
+        hi_cols = [c for c in columns if c in highlighted]
+        rest = [c for c in sums.drop(hi_cols).sort_values(ascending=False, kind="stable").index]
+        rest = [c for c in rest if sums[c] > 0]
+        keep_n = max(0, max_series - len(hi_cols))
+        if len(rest) > keep_n + 1:
+            kept, merged = rest[:keep_n], rest[keep_n:]
+            data[others_label] = data[merged].sum(axis=1)
+            order = hi_cols + kept + [others_label]
+        else:
+            order = hi_cols + rest
+
+        bottom = np.zeros(len(years))
+        width = 0.72
+        for i, col in enumerate(order):
+            values = data[col].to_numpy(dtype=float)
+            if col in highlighted:
+                colour = HIGHLIGHT if hi_cols.index(col) == 0 else HIGHLIGHT_LIGHT
+            elif col == others_label and others_label not in columns:
+                colour = OTHERS_COLOUR
+            else:
+                colour = _neutral(i - len(hi_cols))
+            ax.bar(years, values, width=width, bottom=bottom, color=colour, label=col,
+                   edgecolor="white", linewidth=0.5)
+            bottom += values
+
+        top = float(bottom.max())
+        ax.set_ylim(0, top * 1.12)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+        if len(years) <= 14:
+            for x, y in zip(years, bottom):
+                if y > 0:
+                    ax.annotate(_fmt_tiv(y), (x, y), xytext=(0, 2), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=SMALL_SIZE, color=INK_SOFT)
+        if len(order) > 1 or highlighted:
+            ax.legend(loc="upper left", bbox_to_anchor=(0, 1.02), ncols=min(len(order), 4),
+                      frameon=False, borderaxespad=0.2)
+            ax.set_ylim(0, top * (1.12 + 0.1 * math.ceil(len(order) / 4)))
+        return fig
+
+
+def share_bars(
+    shares: pd.Series,
+    highlight: str | Iterable[str] | None = None,
+    title: str | None = "Shares of registered deliveries",
+    value_label: str = "share",
+    *,
+    top_n: int = 8,
+    others_label: str = "Others",
+    empty_text: str = EMPTY_DELIVERIES_TEXT,
+) -> Figure:
+    """Horizontal bars of shares (fractions 0..1), largest first, labelled as percentages.
+
+    The ``top_n`` largest are shown; the remainder is summed into one
+    ``others_label`` bar at the bottom. ``value_label`` names the axis.
+    """
+    with house_style():
+        values = pd.Series(shares, dtype="float64") if shares is not None else pd.Series(dtype="float64")
+        values = values.dropna()
+        if (values < -1e-9).any() or (values > 1 + 1e-9).any():
+            raise ValueError("share_bars expects fractions between 0 and 1")
+        values.index = [str(i) for i in values.index]
+        values = values[values > 0].sort_values(ascending=False, kind="stable")
+        highlighted = _as_set(highlight)
+
+        if len(values) > top_n + 1:
+            shown = values.iloc[:top_n]
+            others = float(values.iloc[top_n:].sum())
+        else:
+            shown, others = values, 0.0
+        labels = list(shown.index) + ([others_label] if others > 0 else [])
+        nums = list(shown.to_numpy()) + ([others] if others > 0 else [])
+
+        height = 1.0 + 0.26 * max(len(labels), 3)
+        fig = _new_figure(height)
+        ax = fig.add_subplot()
+        _set_title(fig, title)
+        if not labels:
+            _blank_axes(ax)
+            _empty_notice(ax, empty_text)
+            return fig
+
+        ypos = np.arange(len(labels))
+        colours = []
+        for label in labels:
+            if label in highlighted:
+                colours.append(HIGHLIGHT)
+            elif label == others_label and others > 0 and label == labels[-1]:
+                colours.append(OTHERS_COLOUR)
+            else:
+                colours.append(NEUTRALS[0])
+        ax.barh(ypos, nums, height=0.66, color=colours)
+        ax.set_yticks(ypos, labels=labels)
+        for tick, label in zip(ax.get_yticklabels(), labels):
+            if label in highlighted:
+                tick.set_fontweight("bold")
+                tick.set_color(INK)
+        ax.invert_yaxis()
+        for y, v, label in zip(ypos, nums, labels):
+            text = "<1%" if v < 0.005 else f"{v:.0%}"
+            ax.annotate(text, (v, y), xytext=(3, 0), textcoords="offset points", va="center",
+                        ha="left", fontsize=SMALL_SIZE + 0.5,
+                        color=INK if label in highlighted else INK_SOFT,
+                        fontweight="bold" if label in highlighted else "normal")
+        ax.set_xlim(0, max(nums) * 1.15)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.grid(axis="x")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_color(AXIS)
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlabel(value_label[:1].upper() + value_label[1:])
+        return fig
+
+
+def _to_timestamp(value) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    return None if pd.isna(ts) else ts
+
+
+def membership_timeline(
+    spells: pd.DataFrame,
+    highlight: Iterable[str] = (),
+    start=None,
+    end=None,
+    events: pd.DataFrame | None = None,
+    *,
+    title: str | None = "Alliance membership",
+    empty_text: str = EMPTY_MEMBERSHIP_TEXT,
+) -> Figure:
+    """One row per country, membership spells as bars coloured and hatched by status.
+
+    ``spells``: columns ``country``, ``status`` (member | participation frozen |
+    suspended), ``start_date``, ``end_date`` (NaT = ongoing, drawn to ``end``
+    and marked with an arrow). Rows keep the order in which countries first
+    appear. ``start``/``end`` default to the earliest/latest date in the data
+    (never "today", so the chart is reproducible). ``events``: optional
+    DataFrame with ``date`` and ``label`` drawn as dashed vertical markers.
+    """
+    highlighted = _as_set(highlight)
+    with house_style():
+        data = spells.copy() if spells is not None else pd.DataFrame(
+            columns=["country", "status", "start_date", "end_date"])
+        ev = events.copy() if events is not None else pd.DataFrame(columns=["date", "label"])
+        if len(data):
+            unknown = sorted(set(data["status"].astype(str)) - set(_STATUS_STYLE))
+            if unknown:
+                raise ValueError(f"unknown membership status(es) {unknown}; "
+                                 f"expected one of {sorted(_STATUS_STYLE)}")
+            data["start_date"] = pd.to_datetime(data["start_date"])
+            data["end_date"] = pd.to_datetime(data["end_date"])
+        if len(ev):
+            ev["date"] = pd.to_datetime(ev["date"])
+
+        known = [d for d in list(data.get("start_date", [])) + list(data.get("end_date", []))
+                 + list(ev.get("date", [])) if not pd.isna(d)]
+        t0 = _to_timestamp(start) or (min(known) if known else None)
+        t1 = _to_timestamp(end) or (max(known) if known else None)
+        if t0 is not None and t1 is not None and end is None and t1 <= t0:
+            t1 = t0 + pd.DateOffset(years=1)
+        if t0 is not None and t1 is not None and len(data):
+            visible = data["start_date"].le(t1) & (data["end_date"].isna() | data["end_date"].ge(t0))
+            data = data[visible]
+        countries = list(dict.fromkeys(data["country"].astype(str))) if len(data) else []
+
+        fig = _new_figure(1.25 + 0.27 * max(len(countries), 3))
+        ax = fig.add_subplot()
+        _set_title(fig, title)
+        if not countries or t0 is None or t1 is None:
+            _blank_axes(ax)
+            _empty_notice(ax, empty_text)
+            return fig
+
+        row = {c: i for i, c in enumerate(countries)}
+        span = (t1 - t0).days or 1
+        ongoing_seen = False
+        statuses_seen = []
+        for rec in data.itertuples(index=False):
+            status = str(rec.status)
+            face, hatch, edge, _ = _STATUS_STYLE[status]
+            if status == "member" and str(rec.country) in highlighted:
+                face = edge = HIGHLIGHT
+            s = max(rec.start_date, t0)
+            ongoing = pd.isna(rec.end_date)
+            e = t1 if ongoing else min(rec.end_date, t1)
+            if e < s:
+                continue
+            y = row[str(rec.country)]
+            ax.broken_barh([(mdates.date2num(s), mdates.date2num(e) - mdates.date2num(s))],
+                           (y - 0.3, 0.6), facecolors=face, edgecolors=edge, hatch=hatch or None,
+                           linewidth=0.6)
+            if status not in statuses_seen:
+                statuses_seen.append(status)
+            if ongoing:
+                ongoing_seen = True
+                ax.plot([mdates.date2num(e)], [y], marker=">", markersize=4.5, color=INK_SOFT,
+                        clip_on=False, linestyle="none")
+
+        ax.set_ylim(len(countries) - 0.5, -0.5)
+        ax.set_yticks(range(len(countries)), labels=countries)
+        for tick, country in zip(ax.get_yticklabels(), countries):
+            if country in highlighted:
+                tick.set_fontweight("bold")
+                tick.set_color(INK)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        pad = span * 0.01
+        ax.set_xlim(mdates.date2num(t0) - pad, mdates.date2num(t1) + pad * 2.5)
+        years = span / 365.25
+        locator = mdates.YearLocator(base=1 if years <= 12 else (2 if years <= 24 else 5))
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.grid(axis="x")
+
+        if len(ev):
+            ev = ev[(ev["date"] >= t0) & (ev["date"] <= t1)].sort_values("date", kind="stable")
+        if len(ev):
+            axis_w_pt = (FIG_WIDTH_IN - 1.6) * 72
+            per_pt = (span + 3.5 * pad) / axis_w_pt
+            xs = [mdates.date2num(d) for d in ev["date"]]
+            widths = [_text_width_pt(str(l), SMALL_SIZE) * per_pt for l in ev["label"]]
+            placed = _stagger(xs, widths, mdates.date2num(t1) + pad * 2.5, gap=6 * per_pt)
+            levels = max(level for level, _ in placed) + 1
+            head = 0.55 * levels + 0.2
+            ax.set_ylim(len(countries) - 0.5, -0.5 - head)
+            for x, label, (level, ha) in zip(xs, ev["label"], placed):
+                ytext = -0.5 - head + 0.1 + 0.55 * level
+                ax.plot([x, x], [ytext + 0.3, len(countries) - 0.5], color=INK_SOFT,
+                        linewidth=0.7, linestyle=(0, (3, 2)), zorder=3)
+                ax.text(x + (2 * per_pt if ha == "left" else -2 * per_pt), ytext, str(label),
+                        ha=ha, va="top", fontsize=SMALL_SIZE, color=INK, zorder=4, bbox=_LABEL_BOX)
+
+        handles = [Patch(facecolor=_STATUS_STYLE[s][0], edgecolor=_STATUS_STYLE[s][2],
+                         hatch=_STATUS_STYLE[s][1] or None, linewidth=0.6, label=_STATUS_STYLE[s][3])
+                   for s in _STATUS_STYLE if s in statuses_seen]
+        if highlighted & set(countries) and "member" in statuses_seen:
+            handles.insert(1, Patch(facecolor=HIGHLIGHT, edgecolor=HIGHLIGHT,
+                                    label="Member (highlighted)"))
+        if ongoing_seen:
+            handles.append(Line2D([], [], marker=">", markersize=4.5, color=INK_SOFT,
+                                  linestyle="none", label="Ongoing"))
+        fig.legend(handles=handles, loc="outside lower left", ncols=len(handles), frameon=False)
+        return fig
+
+
+def _event_date_text(moment: pd.Timestamp, precision=None) -> str:
+    """A date only as precise as it is known: "2 Apr 2016", "Apr 2016" or "2016"."""
+    if precision == "year":
+        return f"{moment:%Y}"
+    if precision == "month":
+        return f"{moment:%b %Y}"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def _event_key_columns(entries: list[tuple[str, str]], width_chars: int) -> tuple[list[list[tuple[str, str, int]]], int]:
+    """Split numbered key entries into two columns balanced by line count."""
+    wrapped = [(num, "\n".join(textwrap.wrap(text, width_chars)) or " ") for num, text in entries]
+    counts = [t.count("\n") + 1 for _, t in wrapped]
+    total = sum(counts)
+    columns: list[list[tuple[str, str, int]]] = [[], []]
+    running = 0
+    for (num, text), n in zip(wrapped, counts):
+        col = 0 if running + n / 2 <= total / 2 or not columns[0] else 1
+        columns[col].append((num, text, n))
+        if col == 0:
+            running += n
+    lines = max(sum(n for *_, n in col) for col in columns)
+    return columns, lines
+
+
+def event_timeline(
+    events: pd.DataFrame,
+    deliveries: pd.DataFrame,
+    *,
+    title: str | None = "Political events and registered deliveries",
+    value_label: str = TIV_AXIS_LABEL,
+    empty_text: str = EMPTY_DELIVERIES_TEXT,
+    wrap: int = 30,
+    max_labels: int = 10,
+    max_levels: int = 4,
+) -> Figure:
+    """Political events above, yearly TIV deliveries below, on one time axis.
+
+    ``events``: ``event_date`` (datetime64), ``title``, ``kind`` and optionally
+    ``event_date_precision`` (day | month | year: dates are printed only as
+    precisely as they are known; a month-precise date is placed on the first
+    of the month, as stored). Each event is
+    a marker on a baseline with a stem to its label; labels are staggered on
+    as many levels as needed so that none overlap, and flip to the left of
+    their date near the right edge. With more than ``max_labels`` events, or
+    when the labels would need more than ``max_levels`` tiers, the markers are
+    numbered instead (events a few days apart share one label, "17–23") and
+    the dated titles are listed in a two-column key under the chart, so the
+    figure stays readable and within a page. ``deliveries``:
+    ``year``, ``tiv_mn``, ``label`` (rows of one year are summed, labels
+    joined). Event dates are repeated as faint dashed lines across the bars
+    (when they are labelled).
+    """
+    with house_style():
+        ev = events.copy() if events is not None else pd.DataFrame(columns=["event_date", "title", "kind"])
+        dl = deliveries.copy() if deliveries is not None else pd.DataFrame(columns=["year", "tiv_mn", "label"])
+        if len(ev):
+            ev["event_date"] = pd.to_datetime(ev["event_date"])
+            ev = ev.dropna(subset=["event_date"]).sort_values("event_date", kind="stable")
+            if "kind" not in ev:
+                ev["kind"] = ""
+            ev["kind"] = ev["kind"].fillna("").astype(str)
+        if len(dl):
+            dl["tiv_mn"] = pd.to_numeric(dl["tiv_mn"], errors="coerce").fillna(0.0)
+            dl["year"] = dl["year"].astype(int)
+            if "label" not in dl:
+                dl["label"] = ""
+            dl["label"] = dl["label"].fillna("").astype(str)
+            per_year = (dl.groupby("year", sort=True)
+                        .agg(tiv_mn=("tiv_mn", "sum"),
+                             label=("label", lambda s: "; ".join(dict.fromkeys(x for x in s if x)))))
+        else:
+            per_year = pd.DataFrame(columns=["tiv_mn", "label"])
+        has_bars = len(per_year) > 0 and float(per_year["tiv_mn"].sum()) > 0
+
+        if not len(ev) and not len(per_year):
+            fig = _new_figure(2.2)
+            ax = fig.add_subplot()
+            _set_title(fig, title)
+            _blank_axes(ax)
+            _empty_notice(ax, empty_text)
+            return fig
+
+        dates = list(ev["event_date"]) if len(ev) else []
+        if len(per_year):
+            dates += [pd.Timestamp(int(min(per_year.index)), 1, 1),
+                      pd.Timestamp(int(max(per_year.index)), 12, 31)]
+        t0 = pd.Timestamp(min(dates).year, 1, 1)
+        t1 = pd.Timestamp(max(dates).year, 12, 31)
+        x0, x1 = mdates.date2num(t0), mdates.date2num(t1)
+        pad = (x1 - x0) * 0.015
+        xmin, xmax = x0 - pad, x1 + pad
+
+        # Lay the event labels out before sizing the figure.
+        axis_w_pt = (FIG_WIDTH_IN - 1.0) * 72
+        per_pt = (xmax - xmin) / axis_w_pt
+        line_h = SMALL_SIZE * 1.25 / 72  # inches per text line
+        event_xs = [mdates.date2num(d) for d in ev["event_date"]] if len(ev) else []
+        precisions = ev["event_date_precision"] if "event_date_precision" in ev else [None] * len(ev)
+        date_texts = [_event_date_text(d, p) for d, p in zip(ev["event_date"], precisions)] if len(ev) else []
+
+        def layout(numbered: bool):
+            labels = []  # (x, first line, rest) per label
+            key_entries = []
+            if numbered:
+                # Events closer than a two-digit label share one label ("17–23").
+                close = (_text_width_pt("00", SMALL_SIZE - 0.5) + 4) * per_pt
+                clusters: list[list[int]] = []
+                for i, x in enumerate(event_xs):
+                    if clusters and x - event_xs[clusters[-1][-1]] < close:
+                        clusters[-1].append(i)
+                    else:
+                        clusters.append([i])
+                for members in clusters:
+                    first, last = members[0] + 1, members[-1] + 1
+                    text = str(first) if first == last else (f"{first}, {last}" if last == first + 1
+                                                             else f"{first}\u2013{last}")
+                    labels.append((event_xs[members[0]], "", text))
+                for i, (rec, when) in enumerate(zip(ev.itertuples(index=False), date_texts), start=1):
+                    key_entries.append((str(i), f"{when}: {rec.title}"))
+            else:
+                for rec, x, when in zip(ev.itertuples(index=False), event_xs, date_texts):
+                    text = "\n".join(textwrap.wrap(str(rec.title), wrap)) or " "
+                    labels.append((x, when, text))
+            widths = [max(_text_width_pt(d, SMALL_SIZE - 0.5), _text_width_pt(t, SMALL_SIZE)) * per_pt
+                      for _, d, t in labels]
+            placed = _stagger([x for x, _, _ in labels], widths, xmax, gap=(3 if numbered else 8) * per_pt)
+            line_counts = [t.count("\n") + (1 if numbered else 2) for _, _, t in labels]
+            level_lines: dict[int, int] = {}
+            for (level, _), n in zip(placed, line_counts):
+                level_lines[level] = max(level_lines.get(level, 0), n)
+            return labels, key_entries, placed, level_lines
+
+        # Label every event where that stays readable, else number them and add a key.
+        numbered = len(ev) > max_labels
+        labels, key_entries, placed, level_lines = layout(numbered)
+        if not numbered and len(level_lines) > max_levels:
+            numbered = True
+            labels, key_entries, placed, level_lines = layout(True)
+        n_levels = len(level_lines)
+        level_h = [level_lines[i] * line_h + (0.05 if numbered else 0.08) for i in range(n_levels)]
+        events_h = (sum(level_h) + 0.25) if labels else 0.45
+
+        key_size = SMALL_SIZE - 0.5
+        key_line_pt = key_size * 1.32
+        key_columns, key_lines = _event_key_columns(key_entries, 52) if numbered else ([[], []], 0)
+        key_h = key_lines * key_line_pt / 72 + 0.12 if numbered else 0.0
+        bars_h = 2.0 if numbered else 2.3
+        heights = [events_h, bars_h] + ([key_h] if numbered else [])
+
+        fig = _new_figure(TITLE_SIZE / 72 + 0.4 + sum(heights))
+        grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+        ax_ev = fig.add_subplot(grid[0])
+        ax = fig.add_subplot(grid[1], sharex=ax_ev)
+        _set_title(fig, title)
+
+        # --- events panel
+        ax_ev.set_ylim(0, events_h)
+        ax_ev.set_yticks([])
+        for side in ("left", "bottom"):
+            ax_ev.spines[side].set_visible(False)
+        ax_ev.tick_params(axis="x", length=0, labelbottom=False)
+        ax_ev.axhline(0.06, color=AXIS, linewidth=0.6)
+        kinds = list(dict.fromkeys(ev["kind"])) if len(ev) else []
+        markers = ["o", "D", "s", "^", "v", "P"]
+        kind_colours = [HIGHLIGHT, "#a4453b", "#6f7c87", "#9c7a3c", "#4a4a4a", "#8fb2d1"]
+        kind_style = {k: (markers[i % len(markers)], kind_colours[i % len(kind_colours)])
+                      for i, k in enumerate(kinds)}
+        tops = [0.2 + sum(level_h[:i + 1]) for i in range(n_levels)]
+        for x, kind in zip(event_xs, ev["kind"] if len(ev) else []):
+            marker, colour = kind_style[kind]
+            ax_ev.plot([x], [0.06], marker=marker, markersize=4.2, color=colour,
+                       markeredgecolor="white", markeredgewidth=0.5, zorder=3, clip_on=False)
+        for (x, dtext, ttext), (level, ha) in zip(labels, placed):
+            y_top = tops[level]
+            ax_ev.plot([x, x], [0.06, y_top], color=AXIS, linewidth=0.6, zorder=1)
+            dx = 1.5 * per_pt * (1 if ha == "left" else -1)
+            if numbered:
+                ax_ev.text(x + dx, y_top, ttext, ha=ha, va="top", fontsize=SMALL_SIZE - 0.5,
+                           fontweight="bold", color=INK, zorder=4, bbox=_LABEL_BOX)
+                continue
+            ax_ev.text(x + dx, y_top, dtext, ha=ha, va="top", fontsize=SMALL_SIZE - 0.5,
+                       color=MUTED_TEXT, zorder=4, bbox=_LABEL_BOX)
+            ax_ev.text(x + dx, y_top - line_h * 1.05, ttext, ha=ha, va="top",
+                       fontsize=SMALL_SIZE, color=INK, linespacing=1.15, zorder=4, bbox=_LABEL_BOX)
+        if not labels:
+            _empty_notice(ax_ev, "No political events recorded in this period")
+        if len(kinds) > 1 or (kinds and kinds[0] not in ("", "nan")):
+            handles = [Line2D([], [], marker=kind_style[k][0], color=kind_style[k][1],
+                              markeredgecolor="white", linestyle="none", markersize=5,
+                              label=k[:1].upper() + k[1:]) for k in kinds]
+            fig.legend(handles=handles, loc="outside lower left", ncols=min(len(handles), 6),
+                       frameon=False)
+
+        # --- deliveries panel
+        ax.grid(axis="y")
+        ax.set_ylabel(value_label)
+        ax.spines["left"].set_visible(False)
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_xlim(xmin, xmax)
+        span_years = t1.year - t0.year + 1
+        locator = mdates.YearLocator(base=1 if span_years <= 12 else (2 if span_years <= 24 else 5))
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        if not numbered:
+            for x in event_xs:
+                ax.axvline(x, color=AXIS, linewidth=0.5, linestyle=(0, (2, 2)), zorder=0.5)
+        if has_bars:
+            centres = [mdates.date2num(pd.Timestamp(int(y), 7, 2)) for y in per_year.index]
+            values = per_year["tiv_mn"].to_numpy(dtype=float)
+            ax.bar(centres, values, width=240, color=HIGHLIGHT, zorder=2)
+            top = float(values.max())
+            n_label_lines = 1
+            for c, v, lab in zip(centres, values, per_year["label"]):
+                if v <= 0:
+                    continue
+                wrapped = "\n".join(textwrap.wrap(lab, 16)[:3])
+                n_label_lines = max(n_label_lines, wrapped.count("\n") + 2 if wrapped else 1)
+                text = _fmt_tiv(v) + ("\n" + wrapped if wrapped else "")
+                ax.annotate(text, (c, v), xytext=(0, 2), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=SMALL_SIZE - 0.5, color=INK_SOFT, linespacing=1.1,
+                            bbox=_LABEL_BOX, zorder=4)
+            ax.set_ylim(0, top * (1.12 + 0.12 * n_label_lines))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=3))
+        else:
+            ax.set_ylim(0, 1)
+            ax.set_yticks([])
+            _empty_notice(ax, empty_text)
+
+        # --- key of numbered events
+        if numbered:
+            ax_key = fig.add_subplot(grid[2])
+            ax_key.set_axis_off()
+            # One text object per line, placed in points from the top: exact spacing
+            # whatever height the layout gives this panel.
+            for col, entries in enumerate(key_columns):
+                x_num = 0.025 + 0.5 * col
+                y_pt = 4.0
+                for num, text, _n in entries:
+                    ax_key.annotate(num, (x_num, 1), xycoords="axes fraction", xytext=(0, -y_pt),
+                                    textcoords="offset points", ha="right", va="top", fontsize=key_size,
+                                    fontweight="bold", color=INK)
+                    for line in text.split("\n"):
+                        ax_key.annotate(line, (x_num, 1), xycoords="axes fraction", xytext=(4, -y_pt),
+                                        textcoords="offset points", ha="left", va="top",
+                                        fontsize=key_size, color=INK_SOFT)
+                        y_pt += key_line_pt
+        return fig
