@@ -162,8 +162,13 @@ def item_list(designations: pd.Series) -> str:
     named = sorted(set(designations.dropna().astype(str)) - {""})
     unnamed = int(designations.isna().sum() + (designations.astype(str) == "").sum())
     if unnamed:
-        named.append(f"{unnamed} item(s) without a reported designation")
+        named.append(f"{plural(unnamed, 'item')} without a reported designation")
     return "; ".join(named)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``plural(1, "deal")`` -> "1 deal", ``plural(3, "deal")`` -> "3 deals"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def _span_text(years: list[int]) -> str:

@@ -47,7 +47,7 @@ def check_supplier_delivered(deliveries, reported, *, supplier, recipient, start
     else:
         verdict = SUPPORTED if len(years) / n_years >= SUPPORTED_YEAR_SHARE else PARTLY
         items = alliances.item_list(rows["designation"])
-        basis = (f"The register records {rows['deal_key'].nunique()} deal(s) ({items}) delivered in "
+        basis = (f"The register records {alliances.plural(rows['deal_key'].nunique(), 'deal')} ({items}) delivered in "
                  f"{alliances._span_text(years)}: {len(years)} of {n_years} years, {_fmt(tiv)} mn TIV.")
     extra = _reported_note(reported, supplier, recipient, start, end)
     return verdict, f"{basis} {extra}".strip()
@@ -71,7 +71,7 @@ def check_members_supplied(deliveries, spells, *, alliance, recipient, start, en
     else:
         verdict = NOT_SUPPORTED
     listed = ", ".join(f"{s} ({_fmt(t)} mn TIV)" for s, t in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
-    basis = (f"{n} {alliance} member(s) have registered deliveries to {recipient} in {start}–{end}"
+    basis = (f"{alliances.plural(n, alliance + ' member')} with registered deliveries to {recipient} in {start}–{end}"
              + (f": {listed}." if n else ".") + f" The claim needs at least {min_suppliers}.")
     return verdict, basis
 
@@ -86,7 +86,7 @@ def _reported_note(reported, supplier, recipient, start, end) -> str:
         return ""
     items = alliances.item_list(rows["designation"])
     kinds = ", ".join(sorted(set(rows["evidence"].astype(str))))
-    return f"Not in the register but reported ({kinds}): {len(rows)} item(s): {items}."
+    return f"Not in the register but reported ({kinds}): {alliances.plural(len(rows), 'item')}: {items}."
 
 
 def check_claims(claims: pd.DataFrame, deliveries: pd.DataFrame, spells: pd.DataFrame,

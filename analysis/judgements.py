@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from analysis.alliances import _span_text
+from analysis.alliances import _span_text, plural
 from analysis.claims import NOT_CHECKABLE, SUPPORTED
 
 NEEDS_REGISTER = "needs a full SIPRI register (TRANSFERS=path)"
@@ -37,7 +37,7 @@ def supplied_sentence(case) -> str:
     years = sorted({int(y) for ys in case.pair_deals["years_in_period"] for y in str(ys).split("; ")})
     n_years = p.end_year - p.start_year + 1
     items = ", ".join(case.pair_deals["designation"].astype(str))
-    return (f"The SIPRI register records {len(case.pair_deals)} deal(s) from {p.supplier} to {p.recipient} "
+    return (f"The SIPRI register records {plural(len(case.pair_deals), 'deal')} from {p.supplier} to {p.recipient} "
             f"with deliveries in {period(case)} ({items}), worth {tiv(case.pair_tiv_mn)}; deliveries fall in "
             f"{_span_text(years)}, {len(years)} of the period's {n_years} years.")
 
@@ -112,8 +112,9 @@ def reported_sentence(case) -> str:
     if case.reported.empty:
         return ""
     kinds = ", ".join(sorted(set(case.reported["evidence"].astype(str))))
-    return (f"Beyond the register, {len(case.reported)} item(s) supplied by {p.supplier} to {p.recipient} are "
-            f"reported ({kinds}); they are reported, not registered, and carry no TIV.")
+    n = len(case.reported)
+    return (f"Beyond the register, {plural(n, 'item')} supplied by {p.supplier} to {p.recipient} "
+            f"{'is' if n == 1 else 'are'} reported ({kinds}): reported, not registered, so without TIV.")
 
 
 def claims_sentence(case) -> str:

@@ -61,13 +61,13 @@ def judgements(s: Screen) -> list[str]:
                    f"another member in {s.period}" + ("" if s.is_full else " in the embedded data") + ".")
     else:
         top = reg.iloc[0]
-        out.append(f"{len(reg)} registered cross-alliance supply case(s), {tiv(float(reg['tiv_mn'].sum()))} in all; "
+        out.append(f"{alliances.plural(len(reg), 'registered cross-alliance supply case')}, {tiv(float(reg['tiv_mn'].sum()))} in all; "
                    f"the largest: {top['supplier']} → {top['recipient']} ({tiv(float(top['tiv_mn']))}, {top['years']}) "
                    f"while {top['recipient']} was in conflict with member {top['member_at_risk']}.")
         suppliers = sorted(set(reg["supplier"]))
         out.append(f"Members that supplied an adversary of a fellow member: {', '.join(suppliers)}.")
     if not rep.empty:
-        out.append(f"{len(rep)} further case(s) rest only on reported (non-register) evidence: "
+        out.append(f"{alliances.plural(len(rep), 'further case')} resting only on reported (non-register) evidence: "
                    + "; ".join(f"{a} → {b}" for a, b in zip(rep["supplier"], rep["recipient"])) + ".")
     if not s.is_full:
         out.append("Built on the embedded case data (curated pairs only): run with a full SIPRI export "
