@@ -14,7 +14,7 @@ ALLY ?= Armenia
 ALLIANCE ?= CSTO
 START ?= 2018
 END ?= 2022
-TRANSFERS ?= embedded
+TRANSFERS ?= auto
 ALLIANCE_SCREEN ?= CSTO
 SPEC ?= briefs.yml
 

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from analysis.params import EMBEDDED
+from analysis.params import AUTO, EMBEDDED
 
 
 def _fail(err: Exception) -> None:
@@ -28,8 +28,9 @@ def main() -> None:
 @click.option("--alliance", default="", help="Alliance for the screen (optional), e.g. CSTO.")
 @click.option("--start", "start_year", type=int, required=True, help="First year of the period.")
 @click.option("--end", "end_year", type=int, required=True, help="Last year of the period.")
-@click.option("--transfers", default=EMBEDDED, show_default=True,
-              help="'embedded', 'auto' (a register in data/raw/sipri/, else embedded) or a SIPRI export path.")
+@click.option("--transfers", default=AUTO, show_default=True,
+              help="'auto' (the newest register dropped in data/raw/sipri/, else the embedded data), "
+                   "'embedded' or a SIPRI export path.")
 @click.option("--formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
 def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, formats):
     """Build a bilateral brief into reports/<slug>/ and print its paths."""
@@ -47,7 +48,7 @@ def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, 
 @click.option("--alliance", required=True, help="Alliance to screen, e.g. CSTO.")
 @click.option("--start", "start_year", type=int, required=True, help="First year of the period.")
 @click.option("--end", "end_year", type=int, required=True, help="Last year of the period.")
-@click.option("--transfers", default=EMBEDDED, show_default=True, help="'embedded', 'auto' or a SIPRI export path.")
+@click.option("--transfers", default=AUTO, show_default=True, help="'auto', 'embedded' or a SIPRI export path.")
 def screen(alliance, start_year, end_year, transfers):
     """Build the cross-alliance supply screen brief for an alliance."""
     from analysis.build import build_screen
@@ -66,7 +67,8 @@ def _print_result(result) -> None:
 
 
 @main.command()
-@click.option("--transfers", default=EMBEDDED, show_default=True, help="SIPRI register export (either format).")
+@click.option("--transfers", default=AUTO, show_default=True,
+              help="A SIPRI register export (either format), 'auto' or 'embedded'.")
 @click.option("--supplier", default=None, help="Only this supplier's exports.")
 @click.option("--recipient", default=None, help="Only this recipient's imports.")
 @click.option("--start", "start_year", type=int, required=True)
