@@ -115,7 +115,7 @@ def cross_alliance_screen(deliveries: pd.DataFrame, spells: pd.DataFrame, confli
             years = sorted(set(int(y) for y in hit["delivery_year"]))
             rows.append({
                 "supplier": s, "recipient": r, "member_at_risk": a, "evidence": "registered",
-                "years": _span_text(years), "tiv_mn": float(hit["tiv_delivered_mn"].sum()),
+                "years": span_text(years), "tiv_mn": float(hit["tiv_delivered_mn"].sum()),
                 "n_deals": int(hit["deal_key"].nunique()),
                 "items": item_list(hit["designation"]),
                 "conflicts": "; ".join(sorted({n for y in years for n in hostile[y]})),
@@ -150,7 +150,7 @@ def _reported_cases(reported, members, member_years_of, conflicts, start, end):
                 continue
             yield {
                 "supplier": s, "recipient": r, "member_at_risk": a, "evidence": "reported",
-                "years": _span_text(sorted(years)), "tiv_mn": float("nan"),
+                "years": span_text(sorted(years)), "tiv_mn": float("nan"),
                 "n_deals": int(len(group)),
                 "items": item_list(group["designation"]),
                 "conflicts": "; ".join(sorted({n for y in years for n in hostile[y]})),
@@ -171,7 +171,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def _span_text(years: list[int]) -> str:
+def span_text(years: list[int]) -> str:
     """``[2018, 2019, 2020, 2022]`` -> ``"2018–2020, 2022"``."""
     parts, run = [], []
     for y in years:

@@ -148,7 +148,7 @@ def alliance_context(case: Case) -> HTML:
                                                           end=pd.Timestamp(max(p.end_year, 2025), 12, 31)),
                                caption=f"Membership of the {p.alliance} over time; the brief's period is "
                                        f"{judgements.period(case)}",
-                               source=_sources_text(case.spells)))
+                               source=sources_text(case.spells)))
     if p.ally:
         parts.append(rh.paragraph(judgements.ally_sentence(case)))
     supply = case.member_supply.rename(columns={"member": f"{p.alliance} member",
@@ -164,11 +164,11 @@ def alliance_context(case: Case) -> HTML:
                           + (f" and to {p.ally}" if p.ally else "") + f", {judgements.period(case)} (registered, "
                           "while members)", source=sipri_source(case),
                           formats={c: "{:,.1f}" for c in table.columns[1:]}))
-    parts.append(_screen_table(case.screen, p.alliance, judgements.period(case), sipri_source(case)))
+    parts.append(screen_table(case.screen, p.alliance, judgements.period(case), sipri_source(case)))
     return join(*parts)
 
 
-def _screen_table(screen: pd.DataFrame, alliance: str, period_text: str, source: str):
+def screen_table(screen: pd.DataFrame, alliance: str, period_text: str, source: str):
     table = pd.DataFrame({
         "Supplier (member)": screen.get("supplier"), "Recipient": screen.get("recipient"),
         "Member in dyad/conflict with recipient": screen.get("member_at_risk"), "Evidence": screen.get("evidence"),
@@ -182,7 +182,7 @@ def _screen_table(screen: pd.DataFrame, alliance: str, period_text: str, source:
                     empty_text=f"The screen finds no cross-alliance supply cases in the {alliance} in {period_text}.")
 
 
-def _sources_text(frame: pd.DataFrame) -> str:
+def sources_text(frame: pd.DataFrame) -> str:
     pubs = sorted(set(frame["source_publisher"].dropna().astype(str)))
     return "; ".join(pubs) if pubs else "see data/case/"
 
@@ -204,7 +204,7 @@ def political_timeline(case: Case) -> HTML:
                         "timeline, set against registered deliveries.")]
     parts.append(rh.figure(charts.event_timeline(ev[["event_date", "event_date_precision", "title", "kind"]], deliveries),
                            caption=f"Political events and registered deliveries from {p.supplier} to {p.recipient}",
-                           source=f"{sipri_source(case)}; events: {_sources_text(ev)}"))
+                           source=f"{sipri_source(case)}; events: {sources_text(ev)}"))
     table = pd.DataFrame({"Date": _event_dates(ev), "Event": ev["title"],
                           "Source": ev["source_publisher"] + ", " + ev["source_title"] + " (" + ev["source_date"] + ")"})
     parts.append(rh.table(table, caption="Dated events", source="as given per row (data/case/events.csv)",

@@ -48,7 +48,7 @@ def check_supplier_delivered(deliveries, reported, *, supplier, recipient, start
         verdict = SUPPORTED if len(years) / n_years >= SUPPORTED_YEAR_SHARE else PARTLY
         items = alliances.item_list(rows["designation"])
         basis = (f"The register records {alliances.plural(rows['deal_key'].nunique(), 'deal')} ({items}) delivered in "
-                 f"{alliances._span_text(years)}: {len(years)} of {n_years} years, {_fmt(tiv)} mn TIV.")
+                 f"{alliances.span_text(years)}: {len(years)} of {n_years} years, {_fmt(tiv)} mn TIV.")
     extra = _reported_note(reported, supplier, recipient, start, end)
     return verdict, f"{basis} {extra}".strip()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from analysis.alliances import _span_text, plural
+from analysis.alliances import span_text, plural
 from analysis.claims import NOT_CHECKABLE, SUPPORTED
 
 NEEDS_REGISTER = "needs a full SIPRI register (TRANSFERS=path)"
@@ -39,7 +39,7 @@ def supplied_sentence(case) -> str:
     items = ", ".join(case.pair_deals["designation"].astype(str))
     return (f"The SIPRI register records {plural(len(case.pair_deals), 'deal')} from {p.supplier} to {p.recipient} "
             f"with deliveries in {period(case)} ({items}), worth {tiv(case.pair_tiv_mn)}; deliveries fall in "
-            f"{_span_text(years)}, {len(years)} of the period's {n_years} years.")
+            f"{span_text(years)}, {len(years)} of the period's {n_years} years.")
 
 
 def change_sentence(case) -> str:

@@ -8,7 +8,7 @@ from IPython.display import HTML
 
 from analysis import __version__, alliances, charts
 from analysis import report_html as rh
-from analysis.brief import _screen_table, _sources_text, join
+from analysis.brief import screen_table, sources_text, join
 from analysis.case import load_case_tables
 from analysis.judgements import tiv
 from analysis.params import ScreenParams, check_screen_parameters
@@ -95,7 +95,7 @@ def cases(s: Screen) -> HTML:
         parts.append(rh.figure(charts.share_bars(shares / shares.sum(), title="Share of screened TIV by case"),
                                caption=f"Registered cross-alliance supply in the {p.alliance}, {s.period}, by case",
                                source=s.source))
-    parts.append(_screen_table(s.cases, p.alliance, s.period, s.source))
+    parts.append(screen_table(s.cases, p.alliance, s.period, s.source))
     return join(*parts)
 
 
@@ -104,7 +104,7 @@ def membership(s: Screen) -> HTML:
     return join(rh.section("Membership and conflicts"),
                 rh.figure(charts.membership_timeline(s.spells, start=pd.Timestamp(min(1992, p.start_year), 1, 1),
                                                      end=pd.Timestamp(max(p.end_year, 2025), 12, 31)),
-                          caption=f"Membership of the {p.alliance} over time", source=_sources_text(s.spells)),
+                          caption=f"Membership of the {p.alliance} over time", source=sources_text(s.spells)),
                 rh.table(s.conflicts.assign(start=s.conflicts["start_date"].dt.strftime("%Y-%m-%d"),
                                             end=s.conflicts["end_date"].dt.strftime("%Y-%m-%d").fillna("ongoing"))
                          [["side_a", "side_b", "kind", "name", "start", "end"]],

@@ -49,4 +49,4 @@ def test_screen_ignores_years_after_member_left(spells, conflicts):
 
 
 def test_span_text():
-    assert alliances._span_text([2018, 2019, 2020, 2022]) == "2018–2020, 2022"
+    assert alliances.span_text([2018, 2019, 2020, 2022]) == "2018–2020, 2022"
