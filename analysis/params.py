@@ -71,16 +71,30 @@ class ScreenParams:
         return asdict(self)
 
 
+#: What :func:`slugify` returns, and all that :func:`analysis.build.run_build` accepts as an output name.
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX_LENGTH = 120
+
+
 def slugify(text: str) -> str:
-    """A file-name-safe slug: ASCII letters, digits and single hyphens only.
+    """A file-name-safe slug: lower-case ASCII letters, digits and single hyphens only.
 
     ``slugify("../../x")`` is ``"x"``: a slug can never name a path outside its folder.
     """
+    if not isinstance(text, str):
+        raise ParameterError(f"cannot make an output name from {text!r}: expected text")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if not slug:
         raise ParameterError(f"cannot make an output name from {text!r}: it has no letters or digits")
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise ParameterError(f"output name from {text!r} is {len(slug)} characters long, over {SLUG_MAX_LENGTH}")
     return slug
+
+
+def is_slug(value) -> bool:
+    """True for a safe output name: what :func:`slugify` produces (no dots, slashes or leading hyphen)."""
+    return isinstance(value, str) and len(value) <= SLUG_MAX_LENGTH and SLUG_PATTERN.fullmatch(value) is not None
 
 
 def _year(name: str, value) -> int:
@@ -147,6 +161,41 @@ def _transfers(value) -> str:
             "of a SIPRI trade-register export (CSV)"
         )
     return str(path.resolve())
+
+
+def _register_name(register) -> str:
+    if register.format == "embedded":
+        return "the embedded case data (data/case/registered_deliveries.csv)"
+    vintage = f", data generated {register.vintage}" if register.vintage else ""
+    return f"the SIPRI {register.format} register {register.source}{vintage}"
+
+
+def delivery_years(register) -> tuple[int, int] | None:
+    """First and last delivery year in a register (``None`` when it records no delivery at all)."""
+    years = register.deliveries["delivery_year"].dropna()
+    if years.empty:
+        return None
+    return int(years.min()), int(years.max())
+
+
+def check_period_in_data(start_year: int, end_year: int, register) -> None:
+    """Raise ParameterError when the period has no data at all in ``register``.
+
+    A period that overlaps the register's delivery years is fine even when the supplier and
+    recipient have no transfers in it: the brief says so plainly. A period entirely outside
+    them has nothing to report from this register, so it is an error naming its year range.
+    """
+    span = delivery_years(register)
+    if span is None:
+        raise ParameterError(f"parameter 'transfers': {_register_name(register)} records no deliveries at all; "
+                             "expected a SIPRI register with delivery years")
+    first, last = span
+    if end_year < first or start_year > last:
+        raise ParameterError(
+            f"parameters 'start_year' and 'end_year': the period {start_year}–{end_year} has no data in "
+            f"{_register_name(register)}, which records deliveries from {first} to {last}; choose a period "
+            f"that overlaps {first}–{last}"
+        )
 
 
 def check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_year,

@@ -42,7 +42,9 @@ import pyarrow.csv as pacsv
 from analysis import countries, paths
 
 SCHEMA_VERSION = 1
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# The whole SIPRI register (every supplier, recipient and year) is about 4 MB and parsing takes about
+# 13 times a file's size in memory: a file over this limit is refused unread, never loaded.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 ALLOCATION_RULE = ("Where SIPRI's classic register gives one delivered-TIV total per deal, "
                    "that total is spread evenly over the deal's listed delivery years.")
 SOURCE_PUBLISHER = "SIPRI"
@@ -132,9 +134,26 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, refusing files over ``max_bytes`` before reading them."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise _fail(path, f"file is {_size(size)}, over the {_size(max_bytes)} limit; not read "
-                          "(pass a larger max_bytes if it really is a SIPRI export)")
+        raise _fail(path, f"file is {_size(size)}, over the {_size(max_bytes)} limit; not read (a whole SIPRI "
+                          "register export is about 4 MB; pass a larger max_bytes if it really is one)")
     return path.read_bytes()
+
+
+def _not_text(path: Path, data: bytes) -> None:
+    """Raise for UTF-16/UTF-32 text and binary files (NUL bytes): SIPRI exports are 8-bit text."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            raise _fail(path, f"file is {name} encoded (it starts with a {name} byte-order mark); SIPRI exports "
+                              "are UTF-8 or Latin-1 text (save it again as UTF-8 CSV)")
+    if data.startswith(b"PK\x03\x04"):
+        raise _fail(path, "file is a ZIP archive (an Excel .xlsx workbook?), not a CSV file; download or save "
+                          "the SIPRI register as CSV")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise _fail(path, f"NUL byte at offset {nul:,}: this is a binary file or UTF-16/UTF-32 text, not a "
+                          "comma-separated SIPRI export in UTF-8 or Latin-1", line)
 
 
 def _split(line: str) -> list[str]:
@@ -200,6 +219,7 @@ def _sniff(path: Path, head: bytes) -> _Header:
     """The header found in the first bytes of a file (decoded as Latin-1: header lines are ASCII)."""
     if not head.strip():
         raise _fail(path, "file is empty; expected a SIPRI export with a header line")
+    _not_text(path, head[:_SNIFF_BYTES])
     return _find_header(path, _lines(head[:_SNIFF_BYTES].removeprefix(codecs.BOM_UTF8).decode("latin-1")))
 
 
@@ -215,6 +235,7 @@ def detect_format(path: str | Path) -> str:
 
 def _decode(path: Path, data: bytes, fmt: str) -> str:
     """Classic: UTF-8, else Latin-1. Per-year and TIV tables: UTF-8 (ASCII in practice) only."""
+    _not_text(path, data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
