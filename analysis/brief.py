@@ -13,7 +13,8 @@ from analysis import report_html as rh
 from analysis.alliances import YEAR_RULE
 from analysis.case import Case, compute_case
 from analysis.claims import SUPPORTED_YEAR_SHARE
-from analysis.params import check_brief_parameters
+from analysis.params import check_brief_parameters, check_period_in_data
+from analysis.transfers import load_transfers
 
 TIV_COL = "TIV (mn)"
 
@@ -32,7 +33,9 @@ def sipri_source(case: Case) -> str:
 def build(supplier, recipient, ally, alliance, start_year, end_year, transfers) -> Case:
     """Check the parameters, then compute the case (the notebook's first call)."""
     params = check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_year, transfers)
-    return compute_case(params)
+    register = load_transfers(params.transfers)
+    check_period_in_data(params.start_year, params.end_year, register)
+    return compute_case(params, register=register)
 
 
 def title(case: Case) -> HTML:

@@ -11,7 +11,7 @@ from analysis import report_html as rh
 from analysis.brief import screen_table, sources_text, join
 from analysis.case import load_case_tables
 from analysis.judgements import tiv
-from analysis.params import ScreenParams, check_screen_parameters
+from analysis.params import ScreenParams, check_period_in_data, check_screen_parameters
 from analysis.transfers import is_full_register, load_transfers
 
 
@@ -39,6 +39,7 @@ def build(alliance, start_year, end_year, transfers) -> Screen:
     """Check the parameters, load the data and run the screen."""
     params = check_screen_parameters(alliance, start_year, end_year, transfers)
     register = load_transfers(params.transfers)
+    check_period_in_data(params.start_year, params.end_year, register)
     tables = load_case_tables()
     spells = tables["alliance_membership"]
     spells = spells[spells["alliance"] == params.alliance]
