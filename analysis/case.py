@@ -65,10 +65,11 @@ def load_case_tables() -> dict[str, pd.DataFrame]:
 def _member_supply(deliveries, spells, *, alliance, members, recipient, ally, start, end) -> pd.DataFrame:
     """TIV each alliance member delivered to the recipient and to the ally while a member."""
     rows = []
+    in_period = figures.in_period(deliveries, start, end)
+    in_period = in_period[in_period["supplier"].isin(members)]  # once, not once per member
     for m in members:
         years = alliances.member_years(spells, alliance, m, start, end)
-        d = figures.in_period(deliveries, start, end)
-        d = d[(d["supplier"] == m) & d["delivery_year"].isin(years)]
+        d = in_period[(in_period["supplier"] == m) & in_period["delivery_year"].isin(years)]
         to_r = float(d.loc[d["recipient"] == recipient, "tiv_delivered_mn"].sum())
         to_a = float(d.loc[d["recipient"] == ally, "tiv_delivered_mn"].sum()) if ally else float("nan")
         rows.append({"member": m, "to_recipient_mn": to_r, "to_ally_mn": to_a})

@@ -28,27 +28,38 @@ docs/design.md (``format="embedded"``).
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
+import hashlib
 import io
+import os
+import pickle
 import re
+import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
-import pandera.errors
 
-from analysis import paths, provenance
-from analysis.schemas import SCHEMAS, parse_period, schema_for
+from analysis import paths
+
+if TYPE_CHECKING:  # imported lazily: pandera (via analysis.schemas) costs ~0.5 s and is only
+    import pandera.errors  # needed when a table is validated, not when it comes from the cache
 
 __all__ = [
     "CaseDataError", "Problem", "TABLES", "EMBEDDED_SOURCE",
     "load_table", "load_all", "check_references", "load_embedded_register", "case_path",
 ]
 
-TABLES = tuple(SCHEMAS)
+# The tables of analysis.schemas.SCHEMAS, in its order (a test checks that the two agree; spelled
+# out here so that importing this module does not import pandera).
+TABLES = ("registered_deliveries", "tiv_totals", "alliances", "alliance_membership", "conflicts", "events",
+          "claims", "reported_transfers")
 EMBEDDED_SOURCE = "embedded case data"
 MAX_PROBLEMS_SHOWN = 30
 HEADER_LINES = 1  # data row n (1-based) is on line n + HEADER_LINES when no field spans lines
@@ -270,14 +281,141 @@ def _line(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _load(name: str) -> tuple[pd.DataFrame, np.ndarray, Path]:
-    """Validated frame, the file line of each row, and the path."""
+# ------------------------------------------------------------------------------------------------
+# the validated-table cache
+#
+# Validation (sidecar + pandera) is a pure function of the CSV bytes, the sidecar bytes and the code
+# and libraries that validate them, so its result is cached under a key made of exactly those:
+# SHA-256 of the CSV, SHA-256 of its sidecar, and a fingerprint of the validating code (the sources of
+# this module, analysis.schemas, analysis.provenance, analysis.countries and analysis.sipri, and the
+# versions of Python, pandas, numpy, pandera, pyarrow, pycountry and country_converter). Any change to
+# a file or to that code misses the cache and is validated in full; only tables that passed are
+# cached. (The one time-dependent rule, "claim date not in the future", can only go from failing to
+# passing as time moves on, so a cached pass stays a pass.) Entries are pickles of the validated
+# frames in ``paths.CACHE_DIR/case-tables/`` (git-ignored, written atomically: concurrent builds are
+# safe); ``ARMSBRIEF_CASE_CACHE=0`` switches the cache off.
+
+CACHE_FORMAT = 1
+CACHE_KEEP = 8  # entries kept per table (several checkouts or test copies may alternate)
+_FINGERPRINT_MODULES = ("casedata.py", "schemas.py", "provenance.py", "countries.py", "sipri.py")
+_FINGERPRINT_PACKAGES = ("pandas", "numpy", "pandera", "pyarrow", "pycountry", "country_converter")
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(f"armsbrief-case-cache {CACHE_FORMAT} {sys.version}".encode())
+    for module in _FINGERPRINT_MODULES:
+        digest.update(module.encode() + b"\0" + (paths.PACKAGE_DIR / module).read_bytes())
+    for package in _FINGERPRINT_PACKAGES:
+        try:
+            digest.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package}=missing".encode())
+    return digest.hexdigest()
+
+
+def _cache_enabled(use_cache: bool) -> bool:
+    return use_cache and os.environ.get("ARMSBRIEF_CASE_CACHE", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+def _cache_key(kind: str, name: str, path: Path, data: bytes) -> str | None:
+    """Key of ``path`` (with bytes ``data``) and its sidecar; None when there is no sidecar to key on."""
+    try:
+        sidecar = (path.parent / f"{path.stem}.meta.yml").read_bytes()
+    except OSError:
+        return None  # validation reports the missing sidecar
+    digest = hashlib.sha256(f"{kind}\0{name}\0{path.name}\0".encode())
+    digest.update(hashlib.sha256(data).digest())
+    digest.update(hashlib.sha256(sidecar).digest())
+    digest.update(_code_fingerprint().encode())
+    return f"{kind}-{name}-{digest.hexdigest()[:40]}"
+
+
+def _cache_path(key: str) -> Path:
+    return paths.CACHE_DIR / "case-tables" / f"{key}.pickle"
+
+
+def _cache_read(key: str | None):
+    if key is None:
+        return None
+    try:
+        with open(_cache_path(key), "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss: validate again and rewrite it
+        return None
+
+
+def _cache_write(key: str | None, value) -> None:
+    if key is None:
+        return
+    target = _cache_path(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _prune(target.parent, key.rsplit("-", 1)[0] + "-")
+    except OSError:  # a read-only checkout still works, just without the cache
+        pass
+
+
+def _prune(folder: Path, prefix: str, keep: int = CACHE_KEEP) -> None:
+    """Keep the ``keep`` newest entries of one table (older ones belong to earlier versions)."""
+    entries = []
+    for entry in folder.glob(f"{prefix}*.pickle"):
+        with contextlib.suppress(OSError):
+            entries.append((entry.stat().st_mtime_ns, entry))
+    for _, entry in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            entry.unlink()
+
+
+def _read_table_bytes(name: str) -> tuple[str, Path, bytes]:
     name = _table_name(name)
-    schema = schema_for(name)
+    if name not in TABLES:
+        from analysis.schemas import schema_for
+
+        schema_for(name)  # raises KeyError naming the known tables
     path = case_path(name)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: case dataset missing (expected table {name!r} in {paths.CASE_DIR})")
-    data = path.read_bytes()
+    return name, path, path.read_bytes()
+
+
+def _load(name: str, *, use_cache: bool = True, read: tuple[str, Path, bytes] | None = None
+          ) -> tuple[pd.DataFrame, np.ndarray, Path]:
+    """Validated frame, the file line of each row, and the path (from the cache when the bytes,
+    their sidecar and the validating code are unchanged). ``read``: ``_read_table_bytes(name)``
+    when the caller has already read the file."""
+    name, path, data = read or _read_table_bytes(name)
+    key = _cache_key("table", name, path, data) if _cache_enabled(use_cache) else None
+    cached = _cache_read(key)
+    if cached is not None:
+        frame, lines = cached
+        return frame, lines, path
+    frame, lines = _validate(name, path, data)
+    _cache_write(key, (frame, lines))
+    return frame, lines, path
+
+
+def _validate(name: str, path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every check of the module docstring on ``data`` (the bytes of ``path``)."""
+    import pandera.errors
+
+    from analysis import provenance
+    from analysis.schemas import parse_period, schema_for
+
+    schema = schema_for(name)
     provenance.validate_sidecar(path, data=data)  # raises SidecarError: checksum, header, rows, columns
 
     header, records = _records(data, path)
@@ -311,17 +449,19 @@ def _load(name: str) -> tuple[pd.DataFrame, np.ndarray, Path]:
         frame[date_col] = pd.to_datetime(pd.Series([pd.NaT if v is None else v for v in parsed],
                                                    index=frame.index, dtype="object"))
     lines = frame.index.to_numpy()
-    return frame.reset_index(drop=True), lines, path
+    return frame.reset_index(drop=True), lines
 
 
-def load_table(name: str) -> pd.DataFrame:
+def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
     """The validated case table ``name`` (``"claims"``, ``"alliance_membership"``, ...; see ``TABLES``).
 
     Raises ``FileNotFoundError`` (naming the path) for a missing file,
     :class:`analysis.provenance.SidecarError` for a missing/wrong sidecar or a changed checksum, and
     :class:`CaseDataError` (file, line, column, value, rule, reason) for data that break the schema.
+    A table whose bytes, sidecar and validating code are unchanged since it last passed comes from
+    the validated-table cache (see above); ``use_cache=False`` validates it regardless.
     """
-    return _load(name)[0]
+    return _load(name, use_cache=use_cache)[0]
 
 
 def load_all(names: Iterable[str] = TABLES) -> dict[str, pd.DataFrame]:
@@ -367,7 +507,7 @@ def _join_distinct(values: pd.Series, sep: str) -> str | float:
     return sep.join(seen) if seen else np.nan
 
 
-def load_embedded_register():
+def load_embedded_register(*, use_cache: bool = True):
     """The embedded ``registered_deliveries.csv`` as an ``analysis.sipri.Register`` (docs/design.md).
 
     ``deal_key`` is SIPRI's deal id. Deals are aggregated from the per-year rows: ``number_delivered``
@@ -376,11 +516,26 @@ def load_embedded_register():
     an estimate. ``number_ordered`` and ``tiv_order_mn`` are not in the per-year register: empty.
     Names go through ``analysis.countries`` (SIPRI spellings kept in ``*_sipri``). ``vintage`` is
     the rows' common ``source_date``; rows with different source dates are an error.
+    Cached like the tables (same key: the CSV, its sidecar and the code that builds the register).
     """
     # lazily: analysis.sipri is the home of the Register and of its column types
-    from analysis.sipri import DEALS_COLUMNS, DELIVERIES_COLUMNS, Register
+    from analysis.sipri import Register
 
-    rows, lines, path = _load("registered_deliveries")
+    read = _read_table_bytes("registered_deliveries")
+    key = _cache_key("register", *read) if _cache_enabled(use_cache) else None
+    cached = _cache_read(key)
+    if cached is None:
+        cached = _embedded_register_frames(read, use_cache)
+        _cache_write(key, cached)
+    deals, deliveries, vintage = cached
+    return Register(deals=deals, deliveries=deliveries, source=EMBEDDED_SOURCE, format="embedded",
+                    vintage=vintage, sha256="")
+
+
+def _embedded_register_frames(read, use_cache: bool) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    from analysis.sipri import DEALS_COLUMNS, DELIVERIES_COLUMNS
+
+    rows, lines, path = _load("registered_deliveries", use_cache=use_cache, read=read)
     vintages = sorted(set(rows["source_date"].dropna()))
     if len(vintages) != 1:
         by_vintage = {v: [int(n) for n in lines[(rows["source_date"] == v).to_numpy()]][:5] for v in vintages}
@@ -427,6 +582,4 @@ def load_embedded_register():
     deals["is_number_ordered_estimate"] = False
     deals["tiv_order_mn"] = np.nan
     deals = deals[list(DEALS_COLUMNS)].astype(DEALS_COLUMNS).reset_index(drop=True)
-
-    return Register(deals=deals, deliveries=deliveries, source=EMBEDDED_SOURCE, format="embedded",
-                    vintage=vintage, sha256="")
+    return deals, deliveries, vintage

@@ -1,0 +1,633 @@
+"""Build many briefs from one YAML spec, in parallel, with an index page.
+
+``armsbrief batch SPEC.yml`` (``make briefs`` uses ``briefs.yml``) calls :func:`run_batch`.
+
+Spec format
+-----------
+
+A YAML mapping with two keys::
+
+    defaults:                  # optional: applied to every entry that does not set the key itself
+      start: 2018
+      end: 2022
+      transfers: embedded      # embedded | auto | path of a SIPRI trade-register export
+      formats: [html, pdf]     # or "html,pdf"; default both
+    briefs:                    # required: a non-empty list of entries
+      - {supplier: Belarus, recipient: Azerbaijan, ally: Armenia, alliance: CSTO}
+      - {supplier: Russia, recipient: Armenia, start: 2010, end: 2020}
+      - {alliance: CSTO, mode: members-vs-adversaries}
+
+An entry is either **one brief** (keys ``supplier``, ``recipient`` and, from the entry or the
+defaults, ``start`` and ``end``; optional ``ally``, ``alliance``, ``transfers``, ``formats``; the same
+meaning as the options of ``armsbrief brief``), or **an alliance expansion** (``alliance`` and
+``mode: members-vs-adversaries``; optional ``start``, ``end``, ``transfers``, ``formats``) meaning
+"every member of the alliance against its adversaries": for every member A of the alliance in the
+period and every country R that ``data/case/conflicts.csv`` puts in a dyad or conflict with A in a
+year of the period in which A was a member, one brief per other member S with S as supplier, R as
+recipient and A (the threatened member) as ally. A brief whose output name (``supplier-recipient-
+start-end``) another expansion already produced is built once; the index names every threatened
+member. Two explicit entries with the same output name are an error.
+
+Every entry is checked before any build starts; a bad spec raises :class:`SpecError` naming the file,
+the entry (``briefs[2]``, counting from 0) and the key. Unknown keys are errors (with the closest
+known key suggested): a typo never silently drops a parameter.
+
+Running
+-------
+
+Briefs are built in worker processes (``concurrent.futures.ProcessPoolExecutor``, ``jobs`` of them,
+default one per core), each calling :func:`analysis.build.build_brief`; a tqdm progress bar counts
+them. Workers are forked from multiprocessing's fork server after it has imported the build's
+modules once (so a script calling :func:`run_batch` needs the usual ``if __name__ == "__main__":``
+guard), and each worker forks a kernel fork server (:mod:`analysis.kernels`) when
+:mod:`analysis.build` uses one, so that its briefs start their kernels in milliseconds. A failing brief does not stop the others: the summary at the end names every failed brief and
+why, and :func:`run_batch` returns False (``armsbrief batch`` exits with status 1). Workers keep the
+notebook kernels' console output in ``<reports>/.batch-logs/`` (named in the summary on failure).
+
+While the workers build, this process computes each brief's key figures with
+:func:`analysis.case.compute_case` (no HTML is parsed) and finally writes ``<reports>/index.html``:
+one self-contained page (inline CSS, no JavaScript, every value escaped) linking every brief with the
+registered TIV of the pair in the period, its share of the recipient's imports where it can be
+computed, the claim verdicts and the number of reported (non-register) items.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import dataclasses
+import datetime as dt
+import difflib
+import html
+import math
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+__all__ = ["SpecError", "BriefJob", "MODES", "load_spec", "run_batch", "write_index"]
+
+MODES = ("members-vs-adversaries",)
+BRIEF_KEYS = ("supplier", "recipient", "ally", "alliance", "start", "end", "transfers", "formats")
+EXPANSION_KEYS = ("alliance", "mode", "start", "end", "transfers", "formats")
+TOP_KEYS = ("defaults", "briefs")
+FORMATS = ("html", "pdf")
+INDEX_NAME = "index.html"
+LOG_DIR_NAME = ".batch-logs"
+# spec key -> the parameter name analysis.params uses in its messages
+_PARAM_OF_KEY = {"start": "start_year", "end": "end_year"}
+
+
+class SpecError(ValueError):
+    """The batch spec is malformed; the message names the file, the entry and the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BriefJob:
+    """One brief to build: where it came from in the spec and its checked parameters."""
+
+    entry: str                 # "briefs[3]" or "briefs[2] (CSTO members-vs-adversaries)"
+    params: Any                # analysis.params.BriefParams
+    formats: tuple[str, ...]
+    note: str = ""             # e.g. the threatened member(s) of an alliance expansion
+
+    @property
+    def slug(self) -> str:
+        return self.params.slug
+
+    @property
+    def title(self) -> str:
+        return f"{self.params.supplier} → {self.params.recipient}, {self.params.start_year}–{self.params.end_year}"
+
+    def build_kwargs(self) -> dict:
+        p = self.params
+        return {"supplier": p.supplier, "recipient": p.recipient, "ally": p.ally or "",
+                "alliance": p.alliance or "", "start_year": p.start_year, "end_year": p.end_year,
+                "transfers": p.transfers, "formats": self.formats}
+
+
+# --------------------------------------------------------------------------------------------- the spec
+
+def _fail(path: Path, where: str, message: str) -> SpecError:
+    return SpecError(f"{path}: {where}: {message}" if where else f"{path}: {message}")
+
+
+def _check_keys(path: Path, where: str, mapping: dict, allowed: tuple[str, ...]) -> None:
+    for key in mapping:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _fail(path, where, f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}")
+
+
+def _text(path: Path, where: str, key: str, value, *, optional: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise _fail(path, where, f"key {key!r} is required (text)")
+    if not isinstance(value, str):
+        raise _fail(path, where, f"key {key!r}: expected text, got {value!r}")
+    return value.strip()
+
+
+def _year(path: Path, where: str, key: str, value) -> int:
+    if value is None:
+        raise _fail(path, where, f"key {key!r} is required (a year), in the entry or in 'defaults'")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(path, where, f"key {key!r}: expected a year (a whole number), got {value!r}")
+    return value
+
+
+def _period(path: Path, where: str, entry: dict) -> tuple[int, int]:
+    start = _year(path, where, "start", entry.get("start"))
+    end = _year(path, where, "end", entry.get("end"))
+    if start > end:
+        raise _fail(path, where, f"keys 'start' and 'end': the period starts ({start}) after it ends ({end})")
+    return start, end
+
+
+def _formats(path: Path, where: str, value) -> tuple[str, ...]:
+    if value is None:
+        return FORMATS
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise _fail(path, where, f"key 'formats': expected a list such as [html, pdf], got {value!r}")
+    out = []
+    for item in items:
+        item = item.strip().lower() if isinstance(item, str) else item
+        if item not in FORMATS:
+            raise _fail(path, where, f"key 'formats': expected html and/or pdf, got {item!r}")
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _transfers(path: Path, where: str, value) -> str:
+    from analysis.params import EMBEDDED
+
+    if value is None:
+        return EMBEDDED
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, where, f"key 'transfers': expected 'embedded', 'auto' or a file path, got {value!r}")
+    value = value.strip()
+    if value in ("embedded", "auto"):
+        return value
+    target = Path(value).expanduser()
+    return str(target if target.is_absolute() else (path.parent / target))  # relative to the spec file
+
+
+def _parameter_error(path: Path, where: str, err: Exception) -> SpecError:
+    """A ParameterError from analysis.params, re-worded with the spec key it concerns."""
+    message = str(err)
+    found = re.search(r"parameters? '(\w+)'", message)
+    if found:
+        param = found.group(1)
+        key = next((k for k, p in _PARAM_OF_KEY.items() if p == param), param)
+        return _fail(path, where, f"key {key!r}: {message}")
+    return _fail(path, where, message)
+
+
+def _describe(entry: dict) -> str:
+    if "mode" in entry:
+        return f" ({entry.get('alliance')} {entry.get('mode')})"
+    if isinstance(entry.get("supplier"), str) and isinstance(entry.get("recipient"), str):
+        return f" ({entry['supplier']} -> {entry['recipient']})"
+    return ""
+
+
+def _brief(path: Path, where: str, entry: dict) -> BriefJob:
+    from analysis.params import ParameterError, check_brief_parameters
+
+    supplier = _text(path, where, "supplier", entry.get("supplier"))
+    recipient = _text(path, where, "recipient", entry.get("recipient"))
+    ally = _text(path, where, "ally", entry.get("ally"), optional=True)
+    alliance = _text(path, where, "alliance", entry.get("alliance"), optional=True)
+    start, end = _period(path, where, entry)
+    transfers = _transfers(path, where, entry.get("transfers"))
+    formats = _formats(path, where, entry.get("formats"))
+    try:
+        params = check_brief_parameters(supplier, recipient, ally, alliance, start, end, transfers)
+    except ParameterError as err:
+        raise _parameter_error(path, where, err) from None
+    return BriefJob(where, params, formats)
+
+
+def expand_alliance(alliance: str, start: int, end: int, transfers: str = "embedded",
+                    formats: tuple[str, ...] = FORMATS, entry: str = "") -> list[BriefJob]:
+    """The briefs of ``{alliance: X, mode: members-vs-adversaries}`` (see the module docstring)."""
+    from analysis import alliances
+    from analysis.casedata import load_table
+    from analysis.params import check_brief_parameters, check_screen_parameters
+
+    screen = check_screen_parameters(alliance, start, end, transfers)
+    alliance, start, end = screen.alliance, screen.start_year, screen.end_year
+    spells, conflicts = load_table("alliance_membership"), load_table("conflicts")
+    members = alliances.members_in_period(spells, alliance, start, end)
+    years = {m: alliances.member_years(spells, alliance, m, start, end) for m in members}
+    label = entry or f"{alliance} members-vs-adversaries"
+    jobs: list[BriefJob] = []
+    for threatened in members:
+        for adversary in alliances.adversaries_of(conflicts, threatened):
+            hostile = alliances.adversary_years(conflicts, threatened, adversary, start, end)
+            if not set(hostile) & years[threatened]:
+                continue  # no year of the period with both the dyad active and the member in the alliance
+            for supplier in members:
+                if supplier in (threatened, adversary):
+                    continue
+                params = check_brief_parameters(supplier, adversary, threatened, alliance, start, end,
+                                                screen.transfers)
+                jobs.append(BriefJob(label, params, tuple(formats), note=f"threatened member: {threatened}"))
+    return jobs
+
+
+def _expansion(path: Path, where: str, entry: dict) -> list[BriefJob]:
+    from analysis.params import ParameterError
+
+    mode = entry.get("mode")
+    if mode not in MODES:
+        raise _fail(path, where, f"key 'mode': expected one of {', '.join(MODES)}, got {mode!r}")
+    alliance = _text(path, where, "alliance", entry.get("alliance"))
+    start, end = _period(path, where, entry)
+    transfers = _transfers(path, where, entry.get("transfers"))
+    formats = _formats(path, where, entry.get("formats"))
+    try:
+        jobs = expand_alliance(alliance, start, end, transfers, formats, entry=where)
+    except ParameterError as err:
+        raise _parameter_error(path, where, err) from None
+    if not jobs:
+        raise _fail(path, where, f"the {alliance} has no member in a dyad or conflict (data/case/conflicts.csv) "
+                                 f"with a country in {start}–{end}: this entry expands to no brief")
+    return jobs
+
+
+def load_spec(spec: str | os.PathLike) -> list[BriefJob]:
+    """Read, check and expand a batch spec into the briefs to build (see the module docstring)."""
+    import yaml
+
+    path = Path(spec)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read the spec: {err.strerror or err}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise SpecError(f"{path}: not valid UTF-8 YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "", "a spec is a YAML mapping with the keys 'defaults' (optional) and 'briefs'")
+    _check_keys(path, "top level", data, TOP_KEYS)
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise _fail(path, "defaults", f"expected a mapping of keys ({', '.join(BRIEF_KEYS)}), got {defaults!r}")
+    _check_keys(path, "defaults", defaults, BRIEF_KEYS)
+    entries = data.get("briefs")
+    if not isinstance(entries, list) or not entries:
+        raise _fail(path, "briefs", "expected a non-empty list of entries (one mapping per brief or "
+                                    "alliance expansion)")
+
+    jobs: list[BriefJob] = []
+    by_slug: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        where = f"briefs[{i}]"
+        if not isinstance(entry, dict):
+            raise _fail(path, where, f"expected a mapping such as {{supplier: ..., recipient: ...}}, got {entry!r}")
+        where += _describe(entry)
+        if "mode" in entry:
+            _check_keys(path, where, entry, EXPANSION_KEYS)
+            merged = {k: v for k, v in defaults.items() if k in EXPANSION_KEYS} | entry
+            new, explicit = _expansion(path, where, merged), False
+        else:
+            _check_keys(path, where, entry, BRIEF_KEYS)
+            new, explicit = [_brief(path, where, defaults | entry)], True
+        for job in new:
+            if job.slug not in by_slug:
+                by_slug[job.slug] = len(jobs)
+                jobs.append(job)
+                continue
+            first = jobs[by_slug[job.slug]]
+            if first.params == job.params:
+                continue  # the same brief twice: build it once
+            if explicit and not first.note:
+                raise _fail(path, where, f"builds the same output reports/{job.slug}/ as {first.entry} with other "
+                                         "parameters; give one of them another period, or drop one")
+            if job.note and job.note not in first.note:  # an expansion met this pair again: name it
+                extra = job.note.replace("threatened member: ", "")
+                jobs[by_slug[job.slug]] = dataclasses.replace(first, note=f"{first.note}, {extra}" if first.note
+                                                              else job.note)
+    return jobs
+
+
+# --------------------------------------------------------------------------------------------- workers
+
+def _worker_init(log_dir: str | None, use_fork_server: bool) -> None:
+    """Send this worker's (and its kernels') console output to a log file; start the kernel fork
+    server (analysis.kernels), so that every brief gets its kernel in milliseconds."""
+    if log_dir:
+        with contextlib.suppress(OSError):
+            fd = os.open(os.path.join(log_dir, f"worker-{os.getpid()}.log"),
+                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(fd, 2)
+            os.close(fd)
+    if use_fork_server:
+        from analysis import kernels
+
+        kernels.enable(fork=True)  # this fresh worker has no thread yet; the server inherits its imports
+
+
+def _build_worker(kwargs: dict, reports_dir: str, built_at: str) -> dict:
+    """Build one brief; never raises for a failed build (the parent reports it)."""
+    t0 = time.perf_counter()
+    try:
+        from analysis.build import build_brief
+
+        result = build_brief(**kwargs, reports_dir=reports_dir, built_at=built_at)
+    except Exception as err:  # noqa: BLE001 - continue-on-error: the summary names it
+        return {"ok": False, "error": f"{type(err).__name__}: {err}", "seconds": time.perf_counter() - t0,
+                "traceback": getattr(err, "traceback", "") or traceback.format_exc()}
+    return {"ok": True, "slug": result.slug, "html": str(result.html) if result.html else None,
+            "pdf": str(result.pdf) if result.pdf else None, "seconds": time.perf_counter() - t0,
+            "stages": dict(result.seconds)}
+
+
+# What every worker imports before its first brief: imported once in multiprocessing's fork server
+# and inherited by each worker it forks, instead of once per worker.
+# (analysis.brief, analysis.screen and ipykernel are for the kernel fork server each worker forks.)
+_WORKER_PRELOAD = ["analysis.batch", "analysis.build", "analysis.case", "analysis.exporters", "papermill",
+                   "nbformat", "nbclient", "weasyprint", "analysis.brief", "analysis.screen", "ipykernel.kernelapp",
+                   "matplotlib.font_manager"]
+
+
+def _worker_context():
+    """Workers forked from a clean server process that has imported the build's modules once (not
+    forked from this process, which may hold threads such as tqdm's monitor)."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_WORKER_PRELOAD)
+        return ctx
+    except ValueError:  # pragma: no cover - platforms without fork
+        return multiprocessing.get_context("spawn")
+
+
+def _build_uses_fork_server() -> bool:
+    """Whether analysis.build takes its kernels from analysis.kernels (else a fork server would go unused)."""
+    from analysis import build
+
+    return getattr(build, "kernels", None) is not None
+
+
+# --------------------------------------------------------------------------------------------- figures
+
+def _figures(job: BriefJob, registers: dict, tables: dict | None) -> tuple[dict, dict | None]:
+    """Key figures of one brief for the index (never raises: a failure is shown on the index)."""
+    from analysis.case import compute_case, load_case_tables
+    from analysis.transfers import load_transfers
+
+    try:
+        if tables is None:
+            tables = load_case_tables()
+        transfers = job.params.transfers
+        if transfers not in registers:
+            registers[transfers] = load_transfers(transfers)
+        case = compute_case(job.params, registers[transfers], tables)
+        verdicts = case.claim_checks["verdict"].value_counts() if len(case.claim_checks) else {}
+        return {
+            "pair_tiv_mn": case.pair_tiv_mn,
+            "share_of_imports": case.share_of_imports,
+            "imports_total_mn": case.imports_total_mn,
+            "verdicts": {str(k): int(v) for k, v in dict(verdicts).items()},
+            "reported": int(len(case.reported)),
+            "is_full": case.is_full,
+            "is_pair_covered": case.is_pair_covered,
+            "vintage": case.register.vintage,
+        }, tables
+    except Exception as err:  # noqa: BLE001
+        return {"error": f"{type(err).__name__}: {err}"}, tables
+
+
+# --------------------------------------------------------------------------------------------- run
+
+def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: str | os.PathLike | None = None,
+              progress: bool = True, write_index_page: bool = True, out=None) -> bool:
+    """Build every brief of ``spec`` with ``jobs`` worker processes; True when all were built.
+
+    Raises :class:`SpecError` (before building anything) for a bad spec. Writes
+    ``<reports_dir>/index.html`` and prints a summary to ``out`` (default stderr).
+    """
+    from analysis import paths
+
+    out = out or sys.stderr
+    briefs = load_spec(spec)
+    reports = Path(reports_dir or paths.REPORTS_DIR).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    log_dir = reports / LOG_DIR_NAME
+    with contextlib.suppress(OSError):
+        for old in log_dir.glob("worker-*.log"):
+            old.unlink()
+        log_dir.mkdir(exist_ok=True)
+    workers = max(1, min(jobs or _cpu_count(), len(briefs)))
+    built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    results: dict[int, dict] = {}
+    figures: dict[int, dict] = {}
+    t0 = time.perf_counter()
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(briefs), desc="briefs", unit="brief", disable=not progress, file=out,
+               dynamic_ncols=True)
+    executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
+                                      initializer=_worker_init,
+                                      initargs=(str(log_dir) if log_dir.is_dir() else None,
+                                                _build_uses_fork_server()))
+    try:
+        futures = {}
+        for i, job in enumerate(briefs):
+            future = executor.submit(_build_worker, job.build_kwargs(), str(reports), built_at)
+            future.add_done_callback(lambda _f: bar.update(1))
+            futures[future] = i
+        # The parent's share of the work, done while the workers build: the index figures.
+        registers: dict = {}
+        tables = None
+        for i, job in enumerate(briefs):
+            figures[i], tables = _figures(job, registers, tables)
+        for future in cf.as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as err:  # noqa: BLE001 - a worker died (killed, out of memory, ...)
+                results[i] = {"ok": False, "error": f"worker failed: {type(err).__name__}: {err}",
+                              "traceback": ""}
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        bar.close()
+        raise
+    executor.shutdown(wait=True)
+    bar.close()
+    elapsed = time.perf_counter() - t0
+
+    index = None
+    if write_index_page:
+        index = write_index(reports, briefs, results, figures, built_at=built_at, spec=Path(spec).name)
+    _summary(out, briefs, results, elapsed, workers, index, log_dir)
+    return all(r.get("ok") for r in results.values()) and len(results) == len(briefs)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _summary(out, briefs, results, elapsed, workers, index, log_dir) -> None:
+    failed = [(job, results.get(i, {})) for i, job in enumerate(briefs) if not results.get(i, {}).get("ok")]
+    built = len(briefs) - len(failed)
+    print(f"armsbrief batch: built {built} of {len(briefs)} briefs in {elapsed:.1f} s ({workers} worker"
+          f"{'s' if workers != 1 else ''})" + (f"; index: {index}" if index else ""), file=out)
+    for job, result in failed:
+        print(f"  FAILED {job.entry}: {job.title}: {result.get('error', 'not built')}", file=out)
+    if failed and log_dir.is_dir():
+        print(f"  (kernel and worker console output: {log_dir}/)", file=out)
+
+
+# --------------------------------------------------------------------------------------------- index page
+
+_INDEX_CSS = """
+body{margin:0;background:#e9e8e4;color:#1a1a1a;font:15px/1.45 "DejaVu Sans","Helvetica Neue",Arial,sans-serif}
+main{box-sizing:border-box;max-width:76rem;margin:2rem auto;padding:2.4rem 2.6rem;background:#fff;
+box-shadow:0 1px 4px rgba(0,0,0,.12)}
+h1{margin:0 0 .2em;font-size:1.6rem}
+p.meta{margin:0 0 1.4em;color:#4a4a4a;font-size:.9rem}
+table{width:100%;border-collapse:collapse;font-size:.86rem}
+th{padding:.4em .6em .4em 0;border-top:1.5px solid #1a1a1a;border-bottom:1px solid #1a1a1a;text-align:left;
+vertical-align:bottom}
+td{padding:.4em .6em .4em 0;border-bottom:1px solid #e2e2e2;vertical-align:top}
+td.period,td.files{white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap}
+td.na{color:#6b6b6b}
+a{color:#1d5a8e}
+.status-failed{color:#a4453b;font-weight:bold}
+.note{color:#4a4a4a;font-size:.8rem}
+.error{color:#a4453b;font-size:.8rem;overflow-wrap:anywhere}
+footer{margin-top:1.4em;color:#6b6b6b;font-size:.8rem}
+@media (max-width:48rem){main{margin:0;padding:1rem}}
+"""
+
+_VERDICT_ORDER = ("supported", "partly supported", "not supported by the register", "not checkable with this data")
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return '<td class="num na">n/a</td>'
+    return f'<td class="num">{_e(fmt.format(value))}</td>'
+
+
+def _link(reports: Path, target: str | None, label: str) -> str:
+    if not target:
+        return ""
+    try:
+        rel = Path(target).resolve().relative_to(reports).as_posix()
+    except ValueError:
+        return ""
+    return f'<a href="{_e(quote(rel))}">{_e(label)}</a>'
+
+
+def _index_row(reports: Path, job: BriefJob, result: dict, fig: dict) -> str:
+    p = job.params
+    cells = []
+    title = f"{p.supplier} → {p.recipient}"
+    html_link = _link(reports, result.get("html"), title) if result.get("ok") else ""
+    cells.append(f"<td>{html_link or _e(title)}"
+                 + (f'<br><span class="note">{_e(job.note)}</span>' if job.note else "") + "</td>")
+    cells.append(f'<td class="period">{_e(p.start_year)}–{_e(p.end_year)}</td>')
+    cells.append(f"<td>{_e(p.ally or '—')}</td><td>{_e(p.alliance or '—')}</td>")
+    if "error" in fig:
+        cells.append(f'<td colspan="4" class="error">figures not computed: {_e(fig["error"])}</td>')
+    elif not fig.get("is_pair_covered", True):
+        cells.append('<td colspan="2" class="na">pair not in the embedded data (needs a SIPRI export)</td>')
+    else:
+        cells.append(_num(fig.get("pair_tiv_mn"), "{:,.1f}"))
+        cells.append(_num(fig.get("share_of_imports"), "{:.1%}"))
+    if "error" not in fig:
+        verdicts = fig.get("verdicts") or {}
+        names = [v for v in _VERDICT_ORDER if v in verdicts] + sorted(set(verdicts) - set(_VERDICT_ORDER))
+        text = "; ".join(f"{verdicts[v]} {v}" for v in names) if names else "no curated claims"
+        cells.append(f"<td>{_e(text)}</td>")
+        cells.append(_num(fig.get("reported"), "{:d}"))
+    if result.get("ok"):
+        files = [_link(reports, result.get("html"), "HTML"), _link(reports, result.get("pdf"), "PDF")]
+        cells.append(f'<td class="files">{" · ".join(f for f in files if f)}</td><td>built</td>')
+    else:
+        previous = reports / p.slug
+        kept = (f'<br><span class="note">previous brief kept: {_link(reports, str(previous / (p.slug + ".html")), "HTML")}'
+                "</span>") if (previous / f"{p.slug}.html").is_file() else ""
+        cells.append(f'<td></td><td><span class="status-failed">failed</span>'
+                     f'<br><span class="error">{_e(result.get("error", "not built"))}</span>{kept}</td>')
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _utc(moment: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(moment).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return str(moment)
+
+
+def write_index(reports: Path, briefs: list[BriefJob], results: dict, figures: dict, *, built_at: str,
+                spec: str = "") -> Path:
+    """Write ``<reports>/index.html`` (atomically) and return its path."""
+    from analysis import __version__
+
+    reports = Path(reports).resolve()
+    rows = [_index_row(reports, job, results.get(i, {}), figures.get(i, {})) for i, job in enumerate(briefs)]
+    built = sum(1 for i in range(len(briefs)) if results.get(i, {}).get("ok"))
+    vintages = sorted({f.get("vintage") for f in figures.values() if f.get("vintage")})
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="armsbrief {_e(__version__)}">
+<title>armsbrief briefs</title>
+<style>{_INDEX_CSS}</style>
+</head>
+<body>
+<main>
+<h1>Arms-transfer briefs</h1>
+<p class="meta">{built} of {len(briefs)} briefs built{(' from ' + _e(spec)) if spec else ''} · {_e(_utc(built_at))}
+ · SIPRI data generated {_e(', '.join(vintages) or 'n/a')}</p>
+<table>
+<thead><tr><th>Brief</th><th>Period</th><th>Ally</th><th>Alliance</th>
+<th class="num">Registered TIV (mn)</th><th class="num">Share of recipient's imports</th>
+<th>Claim verdicts</th><th class="num">Reported items</th><th>Files</th><th>Status</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<footer>Registered TIV: SIPRI trend-indicator values of the deliveries from the supplier to the recipient in
+the period (millions). The share is of the recipient's registered imports in the period (against SIPRI's
+published totals with the embedded data; n/a where no total is available). Reported items are transfers
+reported by the press, officials or leaked documents but not in the SIPRI register; they carry no TIV.
+Generated by armsbrief {_e(__version__)}.</footer>
+</main>
+</body>
+</html>
+"""
+    target = reports / INDEX_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=reports)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target

@@ -1,0 +1,475 @@
+#!/usr/bin/env python
+"""armsbrief benchmarks: ``make bench`` (``.venv/bin/python bench/run.py [--quick]``).
+
+Everything is measured in one run on this machine, so the ratios against the floor are meaningful
+even where the machine is noisy (the absolute seconds are not). Reported values are medians.
+
+* **floor**: papermill executing an empty notebook with kernel ``python3`` (kernel start, one
+  round trip, shutdown): the least any notebook build can cost. Measured at the start and again at
+  the end of the run; the median of all those runs is the floor.
+* **default brief** (Belarus -> Azerbaijan, ally Armenia, CSTO, 2018-2022, embedded data; HTML and
+  PDF) end to end with :func:`analysis.build.build_brief`:
+  - *cold*: the first build in a fresh process (each run a new process; imports included);
+  - *warm*: repeat builds in one process, with each stage (execute, HTML, PDF, the rest = parameter
+    and data checks and the atomic publish). With kernels forked from the kernel fork server
+    (:mod:`analysis.kernels`) when :mod:`analysis.build` takes its kernels from there, and then also
+    without it for comparison.
+* **registers**: each real SIPRI register in ``../shared/sipri/*/trade-register.csv`` loaded and
+  normalised (:func:`analysis.sipri.load_register`) cold (``use_cache=False``) and from the Parquet
+  cache (a private cache folder: the project's ``data/cache`` is not touched).
+* **peak memory** (``getrusage`` maxrss of the building process and of its notebook kernel) of a brief
+  built on the full classic register.
+* **batch**: the same briefs built by ``armsbrief batch SPEC --jobs N`` (a fresh process each time,
+  as a user runs it) with one worker and with two, HTML and PDF, in the order 1, 2, 2, 1 workers
+  (quick: 1, 2); the best run of each; throughput ratio.
+
+The real-register parts are skipped, with the reason printed, when ``../shared/sipri`` is absent.
+Scratch output goes to ``.bench/`` (git-ignored) and is removed at the end (``--keep`` keeps it).
+This is a benchmark, not a test: it prints figures and flags the goals, and exits 0 either way.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parent.parent
+WORK = ROOT / ".bench"
+
+DEFAULT_BRIEF = dict(supplier="Belarus", recipient="Azerbaijan", ally="Armenia", alliance="CSTO",
+                     start_year=2018, end_year=2022, transfers="embedded")
+GOALS = {"warm_ratio": 2.5, "register_cold_s": 1.0, "register_cache_s": 0.2, "batch_speedup": 1.6,
+         "memory_mib": 1024}
+MIB = 1024 * 1024
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def maxrss_mib(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
+
+
+def quiet_kernel_logs() -> None:
+    import logging
+
+    for name in ("papermill", "traitlets", "nbclient", "weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def uses_fork_server() -> bool:
+    from analysis import build
+
+    return getattr(build, "kernels", None) is not None
+
+
+def empty_notebook(folder: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "empty.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def floor_once(notebook: Path, out: Path) -> float:
+    """papermill executing an empty notebook with kernel python3, as analysis.build calls it."""
+    import papermill as pm
+
+    from analysis import paths
+
+    t0 = time.perf_counter()
+    pm.execute_notebook(str(notebook), str(out), kernel_name="python3", progress_bar=False, log_output=False,
+                        cwd=str(paths.NOTEBOOKS_DIR))
+    return time.perf_counter() - t0
+
+
+def registers() -> list[Path]:
+    from analysis import paths
+
+    return sorted(paths.SHARED_SIPRI_DIR.glob("*/trade-register.csv")) if paths.SHARED_SIPRI_DIR.is_dir() else []
+
+
+def classic_register() -> Path | None:
+    from analysis.sipri import detect_format
+
+    for path in reversed(registers()):  # newest first
+        with contextlib.suppress(Exception):
+            if detect_format(path) == "classic":
+                return path
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ children
+# Each child runs in a fresh process (python bench/run.py --child NAME ...) and writes JSON.
+
+def child_cold(args) -> dict:
+    t_start = time.perf_counter()
+    quiet_kernel_logs()
+    from analysis.build import build_brief
+
+    t_import = time.perf_counter() - t_start
+    t0 = time.perf_counter()
+    result = build_brief(**DEFAULT_BRIEF, reports_dir=args.reports)
+    return {"build_s": time.perf_counter() - t0, "import_s": t_import, "stages": result.seconds,
+            "in_process_s": time.perf_counter() - t_start,
+            "self_mib": maxrss_mib(), "kernel_mib": maxrss_mib(resource.RUSAGE_CHILDREN)}
+
+
+def child_warm(args) -> dict:
+    quiet_kernel_logs()
+    from analysis import kernels
+    from analysis.build import build_brief
+
+    forkserver = args.forkserver and uses_fork_server()
+    if forkserver:
+        kernels.enable()
+    runs = []
+    try:
+        for i in range(args.runs + 1):  # the first build warms the process up and is reported apart
+            t0 = time.perf_counter()
+            result = build_brief(**DEFAULT_BRIEF, reports_dir=args.reports)
+            total = time.perf_counter() - t0
+            runs.append({"total_s": total, **{f"{k}_s": v for k, v in result.seconds.items()}})
+    finally:
+        kernels.disable()
+    return {"first": runs[0], "runs": runs[1:], "fork_server": forkserver,
+            "self_mib": maxrss_mib(), "kernel_mib": maxrss_mib(resource.RUSAGE_CHILDREN)}
+
+
+def child_registers(args) -> dict:
+    from analysis import paths, sipri
+
+    paths.CACHE_DIR = Path(args.reports) / "cache"  # private: never touch the project's data/cache
+    out = []
+    for path in registers():
+        fmt = sipri.detect_format(path)
+        cold = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            reg = sipri.load_register(path, use_cache=False)
+            cold.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        sipri.load_register(path)  # parses and writes the cache
+        first_cached = time.perf_counter() - t0
+        cached = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            reg = sipri.load_register(path)
+            cached.append(time.perf_counter() - t0)
+        out.append({"path": str(path), "format": fmt, "vintage": reg.vintage, "deals": len(reg.deals),
+                    "deliveries": len(reg.deliveries), "cold_s": cold, "write_cache_s": first_cached,
+                    "cached_s": cached})
+    return {"registers": out, "self_mib": maxrss_mib()}
+
+
+def child_memory(args) -> dict:
+    quiet_kernel_logs()
+    from analysis.build import build_brief
+
+    t0 = time.perf_counter()
+    result = build_brief(**{**DEFAULT_BRIEF, "transfers": args.transfers}, reports_dir=args.reports)
+    return {"build_s": time.perf_counter() - t0, "stages": result.seconds, "pdf_bytes": result.pdf.stat().st_size,
+            "self_mib": maxrss_mib(), "kernel_mib": maxrss_mib(resource.RUSAGE_CHILDREN)}
+
+
+CHILDREN = {"cold": child_cold, "warm": child_warm, "registers": child_registers, "memory": child_memory}
+
+
+def run_child(name: str, *extra: str, runs: int = 1, log: Path) -> tuple[dict | None, float]:
+    """Run a child benchmark in a fresh process; return its JSON and the process wall time."""
+    reports = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=WORK))
+    out = reports / "result.json"
+    cmd = [sys.executable, str(HERE), "--child", name, "--runs", str(runs), "--reports", str(reports),
+           "--out", str(out), *extra]
+    t0 = time.perf_counter()
+    with open(log, "ab") as fh:
+        fh.write(f"\n==== {' '.join(cmd)}\n".encode())
+        fh.flush()
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0 or not out.is_file():
+        print(f"    ! child {name!r} failed (exit {proc.returncode}); see {log}")
+        return None, wall
+    return json.loads(out.read_text()), wall
+
+
+# ------------------------------------------------------------------------------------------------ batch
+
+def batch_spec(folder: Path, n: int) -> tuple[Path, list[str]]:
+    """``n`` briefs from the CSTO members-vs-adversaries expansion (embedded data, HTML and PDF)."""
+    from analysis.batch import expand_alliance
+
+    jobs = expand_alliance("CSTO", 2018, 2022)[:n]
+    lines = ["defaults: {start: 2018, end: 2022, transfers: embedded, formats: [html, pdf]}", "briefs:"]
+    for job in jobs:
+        p = job.params
+        lines.append(f"  - {{supplier: {p.supplier}, recipient: {p.recipient}, ally: {p.ally}, alliance: CSTO}}")
+    spec = folder / "batch.yml"
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return spec, [job.title for job in jobs]
+
+
+def run_batch_timed(spec: Path, jobs: int, folder: Path, log: Path) -> tuple[float, bool]:
+    """``armsbrief batch SPEC --jobs N`` in a fresh process, as a user runs it (wall time)."""
+    cmd = [sys.executable, "-m", "analysis.cli", "batch", str(spec), "--jobs", str(jobs)]
+    env = {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}
+    with open(log, "ab") as fh:
+        fh.write(f"\n==== {' '.join(cmd)}\n".encode())
+        fh.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        return time.perf_counter() - t0, proc.returncode == 0
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+class Report:
+    def __init__(self):
+        self.data: dict = {}
+        self.goals: list[tuple[str, bool | None, str]] = []
+
+    def line(self, label: str, value: str = "", note: str = "") -> None:
+        dots = "." * max(2, 58 - len(label))
+        print(f"  {label} {dots} {value}" + (f"   {note}" if note else ""), flush=True)
+
+    def goal(self, name: str, ok: bool | None, detail: str) -> str:
+        self.goals.append((name, ok, detail))
+        return "[goal: " + ("OK" if ok else ("MISSED" if ok is False else "n/a")) + f", {detail}]"
+
+
+def ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}x" if floor and floor == floor else "n/a"
+
+
+def section(title: str) -> None:
+    print(f"\n{title}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller batch (~2-3 minutes)")
+    parser.add_argument("--runs", type=int, default=None, help="measured runs per figure (default 5, quick 2)")
+    parser.add_argument("--batch", type=int, default=None, help="briefs in the batch benchmark (default 10, quick 6)")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["cold", "warm", "registers", "memory", "batch"], help="skip a part (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder .bench/")
+    # internal: child processes
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--reports", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--transfers", help=argparse.SUPPRESS)
+    parser.add_argument("--forkserver", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        result = CHILDREN[args.child](args)
+        Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+        return 0
+
+    runs = args.runs or (2 if args.quick else 5)
+    n_batch = args.batch or (6 if args.quick else 10)
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    log = WORK / "children.log"
+    rep = Report()
+    try:
+        return _bench(args, runs, n_batch, log, rep)
+    finally:
+        if args.json:
+            args.json.write_text(json.dumps({"figures": rep.data, "goals": rep.goals}, indent=1, default=str))
+        if not args.keep:
+            shutil.rmtree(WORK, ignore_errors=True)
+
+
+def progress(message: str) -> None:
+    print(f"  ... {message}", file=sys.stderr, flush=True)
+
+
+def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
+    quiet_kernel_logs()
+    from analysis import __version__, paths
+
+    forkserver = uses_fork_server()
+    skip = set(args.skip)
+    load_start = os.getloadavg()
+    d = rep.data
+
+    # ================================================================ measure
+    progress("floor (papermill, empty notebook)")
+    folder = Path(tempfile.mkdtemp(prefix="floor-", dir=WORK))
+    notebook = empty_notebook(folder)
+    floor_once(notebook, folder / "out.ipynb")  # warm-up: imports, first kernel start
+    floors = [floor_once(notebook, folder / "out.ipynb") for _ in range(runs)]
+
+    if "cold" not in skip:
+        n_cold = max(2, runs // 2 + 1)
+        results = []
+        for i in range(n_cold):
+            progress(f"cold build {i + 1}/{n_cold} (fresh process)")
+            results.append(run_child("cold", runs=1, log=log))
+        good = [(r, wall) for r, wall in results if r]
+        if good:
+            d["cold"] = {"build_s": median([r["build_s"] for r, _ in good]),
+                         "import_s": median([r["import_s"] for r, _ in good]),
+                         "process_s": median([wall for _, wall in good]),
+                         "runs_s": [r["build_s"] for r, _ in good],
+                         "stages": {s: median([r["stages"].get(s) for r, _ in good]) for s in ("execute", "html", "pdf")}}
+    if "warm" not in skip:
+        progress(f"warm builds: 1 + {runs} in one process" + (" (kernel fork server)" if forkserver else ""))
+        d["warm"], _ = run_child("warm", "--forkserver", runs=runs, log=log)
+        if forkserver:
+            progress(f"warm builds without the kernel fork server: 1 + {runs}")
+            d["warm_without_fork_server"], _ = run_child("warm", runs=runs, log=log)
+
+    progress("floor again")
+    floors += [floor_once(notebook, folder / "out.ipynb") for _ in range(runs)]
+    floor = median(floors)
+    d["floor"] = {"median_s": floor, "runs_s": floors}
+
+    found = registers()
+    if "registers" not in skip and found:
+        progress(f"registers: {len(found)} x ({runs} cold + {runs} cached loads)")
+        d["registers"], _ = run_child("registers", runs=runs, log=log)
+    classic = classic_register() if found else None
+    if "memory" not in skip and classic is not None:
+        progress("brief on the full classic register (memory)")
+        d["memory_full_register"], _ = run_child("memory", "--transfers", str(classic), runs=1, log=log)
+    if "batch" not in skip:
+        folder = Path(tempfile.mkdtemp(prefix="batch-", dir=WORK))
+        spec, titles = batch_spec(folder, n_batch)
+        # Alternating order (1, 2, 2, 1 workers; quick: 1, 2) and the best run of each: noise from
+        # other processes on the machine only ever adds time.
+        order = [1, 2] if args.quick else [1, 2, 2, 1]
+        times: dict[int, list[float]] = {1: [], 2: []}
+        all_ok = True
+        for i, jobs in enumerate(order):
+            progress(f"batch of {len(titles)}: {jobs} worker{'s' if jobs > 1 else ''} ({i + 1}/{len(order)})")
+            seconds, ok = run_batch_timed(spec, jobs, folder / f"run-{i}-{jobs}", log)
+            times[jobs].append(seconds)
+            all_ok = all_ok and ok
+        seq, par = min(times[1]), min(times[2])
+        d["batch"] = {"briefs": titles, "sequential_s": seq, "parallel_s": par, "speedup": seq / par,
+                      "runs_s": times, "all_built": all_ok}
+
+    # ================================================================ report
+    print(f"armsbrief {__version__} benchmarks, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+          f"Python {platform.python_version()}, {os.cpu_count()} cores")
+    print(f"load average {' '.join(f'{x:.2f}' for x in load_start)} at the start, "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end; medians of {runs} runs"
+          f"{' (--quick)' if args.quick else ''}; ratios against the floor of this run")
+    print("kernel fork server (analysis.kernels): "
+          + ("used by analysis.build" if forkserver else "NOT available: analysis.build has no kernels hook"))
+
+    section("Floor")
+    rep.line("papermill, empty notebook, kernel python3", f"{floor:.2f} s  (1.00x)",
+             f"{len(floors)} runs, {min(floors):.2f}-{max(floors):.2f} s")
+
+    section("Default brief (Belarus -> Azerbaijan, ally Armenia, CSTO, 2018-2022, embedded data), HTML + PDF")
+    cold, warm, plain = d.get("cold"), d.get("warm"), d.get("warm_without_fork_server")
+    if "cold" in skip:
+        print("  cold: skipped (--skip cold)")
+    elif cold:
+        rep.line("cold: first build in a fresh process", f"{cold['build_s']:.2f} s  ({ratio(cold['build_s'], floor)})",
+                 f"runs {', '.join(f'{v:.1f}' for v in cold['runs_s'])} s; + {cold['import_s']:.2f} s importing "
+                 f"analysis.build; process wall {cold['process_s']:.2f} s")
+        rep.line("  execute / HTML / PDF", " / ".join(f"{cold['stages'][s]:.2f}" for s in ("execute", "html", "pdf"))
+                 + " s")
+    if "warm" in skip:
+        print("  warm: skipped (--skip warm)")
+    elif warm:
+        totals = [r["total_s"] for r in warm["runs"]]
+        value = median(totals)
+        ok = value / floor <= GOALS["warm_ratio"]
+        over = "" if ok else f", {value - GOALS['warm_ratio'] * floor:.2f} s over the {GOALS['warm_ratio']}x budget"
+        rep.line("warm: repeat builds" + (" (kernel fork server)" if warm["fork_server"] else ""),
+                 f"{value:.2f} s  ({ratio(value, floor)})",
+                 rep.goal("default brief warm <= 2.5x floor", ok, f"{value / floor:.2f}x{over}"))
+        stages = {s: median([r.get(f"{s}_s") for r in warm["runs"]]) for s in ("execute", "html", "pdf")}
+        stages["checks + publish"] = value - sum(stages.values())
+        for name, v in stages.items():
+            rep.line(f"  {name}", f"{v:.2f} s  ({ratio(v, floor)})")
+        rep.line("  runs", ", ".join(f"{v:.2f}" for v in totals) + " s",
+                 f"first build of the process {warm['first']['total_s']:.2f} s")
+        if plain:
+            pv = median([r["total_s"] for r in plain["runs"]])
+            rep.line("warm without the fork server (comparison)", f"{pv:.2f} s  ({ratio(pv, floor)})",
+                     f"execute {median([r['execute_s'] for r in plain['runs']]):.2f} s")
+
+    section("SIPRI registers: load + normalise (analysis.sipri.load_register)")
+    if "registers" in skip:
+        print("  skipped (--skip registers)")
+    elif not found:
+        print(f"  skipped: no trade-register.csv under {paths.SHARED_SIPRI_DIR} (absent)")
+    for r in (d.get("registers") or {}).get("registers", []):
+        c, k = median(r["cold_s"]), median(r["cached_s"])
+        vintage = Path(r["path"]).parent.name
+        name = f"{vintage} {r['format']}, {r['deals']:,} deals"
+        rep.line(f"{name}: cold", f"{c:.3f} s",
+                 rep.goal(f"register {vintage} cold < 1 s", c < GOALS["register_cold_s"], f"{c:.2f} s"))
+        rep.line(f"{name}: Parquet cache", f"{k:.3f} s",
+                 rep.goal(f"register {vintage} cached < 0.2 s", k < GOALS["register_cache_s"], f"{k:.3f} s"))
+
+    section("Peak memory (getrusage maxrss)")
+    if warm:
+        rep.line("default brief, embedded data (warm process)",
+                 f"builder {warm['self_mib']:.0f} MiB, largest kernel {warm['kernel_mib']:.0f} MiB")
+    mem = d.get("memory_full_register")
+    if "memory" in skip:
+        print("  full register: skipped (--skip memory)")
+    elif classic is None:
+        print(f"  full register: skipped: no classic register under {paths.SHARED_SIPRI_DIR}")
+    elif mem:
+        peak = max(mem["self_mib"], mem["kernel_mib"])
+        rep.line(f"brief on the full classic register ({classic.parent.name})",
+                 f"builder {mem['self_mib']:.0f} MiB, kernel {mem['kernel_mib']:.0f} MiB",
+                 rep.goal("peak memory, brief on the full register < 1 GiB", peak < GOALS["memory_mib"],
+                          f"largest process {peak:.0f} MiB, both together {mem['self_mib'] + mem['kernel_mib']:.0f} MiB"))
+        rep.line("  its build (cold process)", f"{mem['build_s']:.2f} s",
+                 "execute / HTML / PDF " + " / ".join(f"{mem['stages'].get(s, float('nan')):.2f}"
+                                                      for s in ("execute", "html", "pdf")) + " s")
+
+    section("Batch (armsbrief batch SPEC --jobs N, fresh process each run), HTML + PDF, embedded data")
+    b = d.get("batch")
+    if "batch" in skip:
+        print("  skipped (--skip batch)")
+    elif b:
+        n = len(b["briefs"])
+        runs = b["runs_s"]
+        rep.line(f"{n} briefs, sequential (1 worker)", f"{b['sequential_s']:.1f} s  ({n / b['sequential_s']:.3f} briefs/s)",
+                 "best of " + ", ".join(f"{v:.1f}" for v in runs[1]) + " s")
+        rep.line(f"{n} briefs, parallel (2 workers)", f"{b['parallel_s']:.1f} s  ({n / b['parallel_s']:.3f} briefs/s)",
+                 "best of " + ", ".join(f"{v:.1f}" for v in runs[2]) + " s")
+        rep.line("throughput, parallel / sequential", f"{b['speedup']:.2f}x",
+                 rep.goal("batch throughput >= 1.6x on 2 cores", b["speedup"] >= GOALS["batch_speedup"],
+                          f"{b['speedup']:.2f}x"))
+        if not b["all_built"]:
+            print("  ! some briefs failed to build (run with --keep and see .bench/)")
+
+    section("Goals")
+    for name, ok, detail in rep.goals:
+        print(f"  {'OK    ' if ok else 'MISSED' if ok is False else 'n/a   '} {name}: {detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
