@@ -21,11 +21,12 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import paths
+from analysis import kernels, paths
 from analysis.params import (
     ParameterError,
     check_brief_parameters,
@@ -139,7 +140,8 @@ def _execute(notebook: Path, out: Path, parameters: dict) -> None:
 
     try:
         pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=KERNEL,
-                            progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS_DIR))
+                            progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS_DIR),
+                            request_save_on_cell_execute=False, **kernels.papermill_options())
     except PapermillExecutionError as err:
         lines = [line for line in _plain(str(err.evalue)).strip().splitlines() if line.strip()]
         why = "\n".join(lines[:ERROR_LINES]) + (f"\n... ({len(lines) - ERROR_LINES} more lines)"
@@ -149,6 +151,17 @@ def _execute(notebook: Path, out: Path, parameters: dict) -> None:
                          traceback=_plain("\n".join(err.traceback or []))) from None
     except Exception as err:  # noqa: BLE001 - kernel died, timeout, unreadable notebook, ...
         raise BuildError(f"{notebook.name}: execution failed: {type(err).__name__}: {err}") from err
+
+
+def _prewarm_renderers() -> None:
+    """Import nbconvert and WeasyPrint and load the fonts in the background while the kernel runs,
+    so a cold build's render stages start warm."""
+    def prewarm():
+        from analysis.exporters import prewarm as run
+
+        run()
+
+    threading.Thread(target=prewarm, name="armsbrief-prewarm", daemon=True).start()
 
 
 def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], built_at: str | None) -> dict:
@@ -238,6 +251,7 @@ def run_build(notebook: Path, slug: str, parameters: dict, *, formats=FORMATS,
     try:
         t0 = time.perf_counter()
         executed = tmp / f"{slug}.ipynb"
+        _prewarm_renderers()
         _execute(notebook, executed, parameters)
         seconds = {"execute": time.perf_counter() - t0}
         rendered = _render(executed, tmp, slug, formats, built_at)

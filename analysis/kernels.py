@@ -33,6 +33,7 @@ when the server does.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -420,7 +421,5 @@ def papermill_options() -> dict:
         return {}
     return {"kernel_manager_class": _kernel_manager_class(), "shutdown_kernel": "immediate"}
 
-
-import atexit  # noqa: E402
 
 atexit.register(disable)
