@@ -136,6 +136,16 @@ def _serve(fd: int, preload: list[str]) -> None:
         sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
 
 
+def _wait(proc, timeout: float | None) -> int:
+    """``Popen.wait`` for the process stand-ins below: poll until it ends or ``timeout`` passes."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while proc.poll() is None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(str(proc.pid), timeout)
+        time.sleep(0.01)
+    return proc.returncode
+
+
 class _Child:
     """``subprocess.Popen``'s poll/wait/kill for a child made with ``os.fork``."""
 
@@ -154,12 +164,7 @@ class _Child:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.01)
-        return self.returncode
+        return _wait(self, timeout)
 
     def kill(self) -> None:
         if self.poll() is None:
@@ -304,12 +309,7 @@ class _ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.01)
-        return self.returncode
+        return _wait(self, timeout)
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
