@@ -154,8 +154,8 @@ def _execute(notebook: Path, out: Path, parameters: dict) -> None:
 
 
 def _prewarm_renderers() -> None:
-    """Import nbconvert and WeasyPrint and load the fonts in the background while the kernel runs,
-    so a cold build's render stages start warm."""
+    """Start the PDF engine (Chromium, or WeasyPrint's fonts) and the template in the background while
+    the kernel runs, so a cold build's render stages start warm."""
     def prewarm():
         from analysis.exporters import prewarm as run
 
@@ -167,22 +167,33 @@ def _prewarm_renderers() -> None:
 def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], built_at: str | None) -> dict:
     import nbformat
 
-    from analysis.exporters import BriefHTMLExporter, BriefPDFExporter
+    from analysis.exporters import BriefHTMLExporter, BriefPDFExporter, default_built_at
 
     nb = nbformat.read(executed, as_version=4)
     written, seconds = {}, {}
-    for fmt, exporter_cls, mode in (("html", BriefHTMLExporter, "w"), ("pdf", BriefPDFExporter, "wb")):
+    options = {"built_at": built_at or default_built_at()}  # one build time for both formats
+    page = None  # the HTML page, which Chromium prints as it is
+    for fmt in FORMATS:
         if fmt not in formats:
             continue
         t0 = time.perf_counter()
         try:
-            exporter = exporter_cls(**({"built_at": built_at} if built_at else {}))
-            body, _ = exporter.from_notebook_node(nb)
+            if fmt == "html":
+                body, _ = BriefHTMLExporter(**options).from_notebook_node(nb)
+                page = body
+            else:
+                exporter = BriefPDFExporter(**options)
+                if page is not None and not exporter.print_mode:
+                    body = exporter.pdf_from_html(page)
+                else:
+                    body, _ = exporter.from_notebook_node(nb)
         except Exception as err:  # noqa: BLE001 - any render failure must name the stage
             raise BuildError(f"rendering {fmt.upper()} failed: {type(err).__name__}: {err}") from err
         target = folder / f"{slug}.{fmt}"
-        with open(target, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(body)
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(body, encoding="utf-8")
         written[fmt], seconds[fmt] = target, time.perf_counter() - t0
     return {"files": written, "seconds": seconds}
 

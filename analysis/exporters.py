@@ -3,8 +3,13 @@
 ``BriefHTMLExporter`` renders an executed brief notebook with the template in
 ``analysis/templates/armsbrief`` into one self-contained HTML page (inline CSS,
 inline SVG/data-URI images, no JavaScript, no code cells, no prompts).
-``BriefPDFExporter`` renders the same page in print mode and lays it out with
-WeasyPrint into an A4 PDF (bytes).
+``BriefPDFExporter`` turns the same page into an A4 PDF (bytes) with one of two
+engines (``engine`` trait, default ``$ARMSBRIEF_PDF_ENGINE`` or ``chromium``):
+``chromium`` prints the page itself with a warm headless Chromium
+(:mod:`analysis.chromium`: fast, needs the system's Chromium); ``weasyprint``
+lays out a print-mode page (no inline stylesheet: WeasyPrint gets it
+pre-parsed) with WeasyPrint (pure Python, slower). Both read the same
+``@page`` rules: A4, the brief's title in the running header, "Page X of Y".
 
 Both are registered under the ``nbconvert.exporters`` entry point, so
 ``jupyter nbconvert --to brief_pdf brief.ipynb`` works once the package is
@@ -31,7 +36,7 @@ from typing import Any
 
 from markupsafe import Markup
 from nbconvert.exporters import HTMLExporter
-from traitlets import Bool, TraitError, TraitType, default
+from traitlets import Bool, Enum, TraitError, TraitType, default
 from traitlets.config import Config
 
 from analysis import __version__
@@ -46,6 +51,9 @@ __all__ = [
     "default_built_at",
     "html_to_pdf",
     "prewarm",
+    "PDF_ENGINES",
+    "default_pdf_engine",
+    "css_string",
 ]
 
 TEMPLATE_NAME = "armsbrief"
@@ -53,6 +61,24 @@ TITLE_BLOCK_TAG = "title-block"
 REMOVE_CELL_TAG = "remove_cell"
 RENDERED_MIMETYPES = ("text/html", "image/svg+xml", "image/png", "image/jpeg")
 DEFAULT_TITLE = "armsbrief briefing"
+PDF_ENGINES = ("chromium", "weasyprint")
+PDF_ENGINE_ENV = "ARMSBRIEF_PDF_ENGINE"
+
+
+def default_pdf_engine() -> str:
+    """``$ARMSBRIEF_PDF_ENGINE`` when set (checked), else ``chromium``."""
+    engine = os.environ.get(PDF_ENGINE_ENV, "").strip().lower() or PDF_ENGINES[0]
+    if engine not in PDF_ENGINES:
+        raise ValueError(f"{PDF_ENGINE_ENV}={engine!r}: expected one of {', '.join(PDF_ENGINES)}")
+    return engine
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: everything but ASCII letters and digits as a 6-digit escape,
+    so no title can end the string, the rule or the ``<style>`` element it sits in. (Spaces too: CSS
+    reads one whitespace after an escape as part of it.)"""
+    return '"' + "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}"
+                         for ch in text) + '"'
 
 
 # --------------------------------------------------------------------------- built_at
@@ -287,6 +313,8 @@ class BriefHTMLExporter(HTMLExporter):
             "built_at": self.built_at.isoformat(),
             "stamp_html": self._stamp_html(),
             "title": title or name or DEFAULT_TITLE,
+            # the running header of printed pages (CSS-escaped; @page margin boxes of both engines)
+            "page_title_css": Markup(css_string(title)) if title else "",
             "print_mode": bool(self.print_mode),
             "has_title_block": stamped,
         }
@@ -358,10 +386,12 @@ _PREWARM_LOCK = threading.Lock()
 _prewarmed = False
 
 
-def prewarm() -> None:
+def prewarm(engine: str | None = None) -> None:
     """Do once, ahead of time, the work of a process's first render that does not depend on the brief.
 
-    Imports nbconvert and WeasyPrint, builds the FontConfiguration and parses the print stylesheet
+    With the ``chromium`` engine (``engine`` default: :func:`default_pdf_engine`) starts the
+    browser in its own thread and renders an empty notebook with the template. With ``weasyprint``:
+    imports nbconvert and WeasyPrint, builds the FontConfiguration and parses the print stylesheet
     (both kept for the process, see :func:`_print_assets`), lays out a tiny page (Pango and
     fontconfig load the DejaVu fonts) and renders an empty notebook with the template (~1.5 s on a
     cold process). Meant to run in a background thread while the notebook executes (the builder is
@@ -376,6 +406,13 @@ def prewarm() -> None:
             return
         try:
             import nbformat
+
+            if (engine or default_pdf_engine()) == "chromium":
+                from analysis import chromium
+
+                chromium.prewarm()
+                BriefHTMLExporter(built_at=0).from_notebook_node(nbformat.v4.new_notebook())
+                return
             import weasyprint
 
             font_config, css = _print_assets(str((TEMPLATES_DIR / TEMPLATE_NAME / "brief.css").resolve()))
@@ -384,17 +421,29 @@ def prewarm() -> None:
             BriefHTMLExporter(built_at=0).from_notebook_node(nbformat.v4.new_notebook())
         except Exception as err:  # noqa: BLE001
             logging.getLogger(__name__).debug("armsbrief: prewarm failed: %s", err)
-        _prewarmed = True
+        finally:
+            _prewarmed = True
 
 
 class BriefPDFExporter(BriefHTMLExporter):
-    """Executed brief notebook -> A4 PDF (bytes) via the print-mode brief page and WeasyPrint."""
+    """Executed brief notebook -> A4 PDF (bytes), printed by Chromium (default) or laid out by WeasyPrint."""
 
     export_from_notebook = "armsbrief brief (PDF)"
 
+    engine = Enum(
+        list(PDF_ENGINES),
+        help="PDF engine: 'chromium' prints the brief page with a warm headless Chromium "
+             "(analysis.chromium); 'weasyprint' lays out the print-mode page with WeasyPrint. "
+             "Default: $ARMSBRIEF_PDF_ENGINE, else chromium.",
+    ).tag(config=True)
+
+    @default("engine")
+    def _engine_default(self):
+        return default_pdf_engine()
+
     @default("print_mode")
     def _print_mode_default(self):
-        return True
+        return self.engine == "weasyprint"  # Chromium prints the page with its inline stylesheet
 
     @default("file_extension")
     def _file_extension_default(self):
@@ -413,12 +462,12 @@ class BriefPDFExporter(BriefHTMLExporter):
         return TEMPLATES_DIR / TEMPLATE_NAME / "brief.css"
 
     def _render_page(self, nb, resources, **kw):
-        """The print-mode page, without nbconvert's final BeautifulSoup pass.
+        """The page (print mode for WeasyPrint), without nbconvert's final BeautifulSoup pass.
 
         ``HTMLExporter.from_notebook_node`` re-parses and re-serialises its output with
         BeautifulSoup only to add ``alt`` text to ``<img>`` tags without one and ``tabindex`` to
         JupyterLab cell wrappers; this template writes neither (every image has ``alt``, there
-        are no ``jp-`` wrappers), and this page only feeds WeasyPrint, whose HTML5 parser reads
+        are no ``jp-`` wrappers), and this page only feeds the PDF engine, whose HTML5 parser reads
         both serialisations alike (the PDF is byte-identical). Skipping it saves ~0.15 s per PDF.
         Falls back to the full path if nbconvert's internals ever change.
         """
@@ -442,8 +491,18 @@ class BriefPDFExporter(BriefHTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources, **kw)
         path = (resources.get("metadata") or {}).get("path") or ""
-        base_url = Path(path).resolve().as_uri() + "/" if path else (TEMPLATES_DIR.as_uri() + "/")
-        self.log.info("armsbrief: laying out the PDF with WeasyPrint")
-        pdf = html_to_pdf(html, self.stylesheet_path(), base_url=base_url, log=self.log)
+        pdf = self.pdf_from_html(html, base_url=Path(path).resolve().as_uri() + "/" if path else None)
         resources["output_extension"] = ".pdf"
         return pdf, resources
+
+    def pdf_from_html(self, html: str, base_url: str | None = None) -> bytes:
+        """PDF bytes of a brief page this exporter rendered (or, for ``chromium``, the HTML exporter's
+        page: it is the same page, so a build renders it once and prints it)."""
+        if self.engine == "chromium":
+            from analysis import chromium
+
+            self.log.info("armsbrief: printing the PDF with Chromium")
+            return chromium.normalise(chromium.print_pdf(html), self.built_at)
+        self.log.info("armsbrief: laying out the PDF with WeasyPrint")
+        return html_to_pdf(html, self.stylesheet_path(), base_url=base_url or (TEMPLATES_DIR.as_uri() + "/"),
+                           log=self.log)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything `make report` / `make test` need on a fresh machine:
-# the system libraries and fonts of the PDF route (and, with --test, the browser and
-# PDF tools the tests use), then the project virtualenv with the package installed.
+# the system libraries, fonts and browser of the PDF route (Chromium prints the PDF;
+# WeasyPrint, the other engine, needs Pango), with --test also the PDF tools the tests
+# use, then the project virtualenv with the package installed.
 # Idempotent: each step checks before it installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,11 @@ have_lib 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
 have_lib 'libharfbuzz.so' || missing+=(libharfbuzz0b)
 have_lib 'libfontconfig.so' || missing+=(libfontconfig1)
 fc-list 2>/dev/null | grep -qi 'DejaVuSans\.ttf' || missing+=(fonts-dejavu-core fontconfig)
+if [[ -z "${ARMSBRIEF_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null \
+   && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
+  missing+=(chromium)
+fi
 if (( want_test )); then
-  command -v chromium >/dev/null || missing+=(chromium)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 

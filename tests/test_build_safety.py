@@ -82,18 +82,19 @@ def test_failing_cell_keeps_the_previous_brief_and_names_the_cell(previous, tmp_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt, exporter", [("PDF", "BriefPDFExporter"), ("HTML", "BriefHTMLExporter")])
-def test_render_failure_keeps_the_previous_brief(previous, monkeypatch, fmt, exporter):
+@pytest.mark.parametrize("fmt, exporter, method", [("PDF", "BriefPDFExporter", "pdf_from_html"),
+                                                    ("HTML", "BriefHTMLExporter", "from_notebook_node")])
+def test_render_failure_keeps_the_previous_brief(previous, monkeypatch, fmt, exporter, method):
     from analysis import exporters
 
     executed = previous.notebook.read_bytes()
     # Execution is not under test here: reuse the published executed notebook instead of a kernel run.
     monkeypatch.setattr(build, "_execute", lambda notebook, out, parameters: Path(out).write_bytes(executed))
 
-    def broken(self, nb, resources=None, **kw):
+    def broken(self, *args, **kw):
         raise RuntimeError(f"injected {fmt} failure")
 
-    monkeypatch.setattr(getattr(exporters, exporter), "from_notebook_node", broken)
+    monkeypatch.setattr(getattr(exporters, exporter), method, broken)
     with pytest.raises(BuildError, match=f"rendering {fmt} failed: RuntimeError: injected {fmt} failure"):
         run_build(paths.BRIEF_NOTEBOOK, SLUG, PARAMS, reports_dir=previous.folder.parent)
 

@@ -19,8 +19,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from analysis import __version__, charts
 from analysis import report_html as rh
 from analysis.exporters import (
+    PDF_ENGINES,
     BriefHTMLExporter,
     BriefPDFExporter,
+    css_string,
     parse_built_at,
     strip_active_content,
 )
@@ -245,15 +247,20 @@ def test_exporters_are_loadable_by_nbconvert():
 
 
 # --------------------------------------------------------------------------- PDF
+@pytest.fixture(scope="module", params=PDF_ENGINES)
+def engine(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def pdf_and_log(nb):
+def pdf_and_log(nb, engine):
     records: list[str] = []
 
     class Keep(logging.Handler):
         def emit(self, record):
             records.append(record.getMessage())
 
-    exporter = BriefPDFExporter(built_at=BUILT)
+    exporter = BriefPDFExporter(built_at=BUILT, engine=engine)
     handler = Keep(level=logging.WARNING)
     exporter.log.addHandler(handler)
     try:
@@ -269,7 +276,7 @@ def reader(pdf_and_log):
     return pypdf.PdfReader(io.BytesIO(pdf_and_log[0]))
 
 
-def test_pdf_is_binary_a4_with_metadata(pdf_and_log, reader):
+def test_pdf_is_binary_a4_with_metadata(pdf_and_log, reader, engine):
     pdf, resources, _ = pdf_and_log
     assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF-")
     assert resources["output_extension"] == ".pdf"
@@ -277,7 +284,18 @@ def test_pdf_is_binary_a4_with_metadata(pdf_and_log, reader):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     meta = reader.metadata
     assert meta.title == TITLE
-    assert "/CreationDate" not in meta and "/ModDate" not in meta
+    if engine == "chromium":  # Chromium's print time replaced by the build time
+        assert meta["/CreationDate"] == meta["/ModDate"] == "D:20240501120000+00'00'"
+    else:
+        assert "/CreationDate" not in meta and "/ModDate" not in meta
+
+
+def test_pdf_has_bookmarks_for_the_headings(reader):
+    def titles(items):
+        for item in items:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    assert any("Key judgements" in title for title in titles(reader.outline))
 
 
 def test_pdf_embeds_cyrillic_and_schwa_glyphs(pdf_and_log, reader):
@@ -301,9 +319,28 @@ def test_pdf_running_header_and_page_numbers(reader):
     assert "Page 2 of %d" % n in pages[1]
 
 
-def test_pdf_is_deterministic(nb, pdf_and_log):
-    again, _ = BriefPDFExporter(built_at=BUILT).from_notebook_node(nb)
+def test_pdf_is_deterministic(nb, pdf_and_log, engine):
+    again, _ = BriefPDFExporter(built_at=BUILT, engine=engine).from_notebook_node(nb)
     assert again == pdf_and_log[0]
+
+
+def test_pdf_engine_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ARMSBRIEF_PDF_ENGINE", "weasyprint")
+    assert BriefPDFExporter().engine == "weasyprint" and BriefPDFExporter().print_mode
+    monkeypatch.setenv("ARMSBRIEF_PDF_ENGINE", "Chromium")
+    assert BriefPDFExporter().engine == "chromium" and not BriefPDFExporter().print_mode
+    monkeypatch.setenv("ARMSBRIEF_PDF_ENGINE", "latex")
+    with pytest.raises(ValueError, match="ARMSBRIEF_PDF_ENGINE='latex': expected one of chromium, weasyprint"):
+        BriefPDFExporter().engine  # read when first needed
+
+
+@pytest.mark.parametrize("title", ['A "quoted" title', "a\\b", "</style><script>alert(1)</script>",
+                                   "Belarus \u2192 Azerbaijan: Лукашенко; }  @page {", "x\ny"])
+def test_running_title_cannot_escape_its_css_string(title):
+    escaped = css_string(title)
+    assert re.fullmatch(r'"(?:[A-Za-z0-9]|\\[0-9a-f]{6})*"', escaped)
+    decoded = re.sub(r"\\([0-9a-f]{6})", lambda m: chr(int(m.group(1), 16)), escaped[1:-1])
+    assert decoded == title
 
 
 def test_nbconvert_command_line_writes_a_pdf(tmp_path, nb):
