@@ -38,7 +38,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextPath
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 __all__ = [
     "HIGHLIGHT",
@@ -495,8 +495,7 @@ def membership_timeline(
         pad = span * 0.01
         ax.set_xlim(mdates.date2num(t0) - pad, mdates.date2num(t1) + pad * 2.5)
         years = span / 365.25
-        locator = mdates.YearLocator(base=1 if years <= 12 else (2 if years <= 24 else 5))
-        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_locator(_year_locator(ax, base=1 if years <= 12 else (2 if years <= 24 else 5)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.grid(axis="x")
 
@@ -538,6 +537,15 @@ def _event_date_text(moment: pd.Timestamp, precision=None) -> str:
     if precision == "month":
         return f"{moment:%b %Y}"
     return f"{moment.day} {moment:%b %Y}"
+
+
+def _year_locator(ax, base: int) -> FixedLocator:
+    """Ticks on 1 January of every ``base``-th year inside the axis' current x limits (date axis): the
+    ticks of ``mdates.YearLocator(base)``, without its rrule machinery (slow, and run on every draw)."""
+    lo, hi = sorted(ax.get_xlim())
+    first, last = mdates.num2date(lo).year, mdates.num2date(hi).year + 1
+    ticks = [mdates.date2num(pd.Timestamp(year, 1, 1)) for year in range(first, last + 1) if year % base == 0]
+    return FixedLocator([t for t in ticks if lo <= t <= hi])
 
 
 def _event_key_columns(entries: list[tuple[str, str]], width_chars: int) -> tuple[list[list[tuple[str, str, int]]], int]:
@@ -732,8 +740,7 @@ def event_timeline(
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_xlim(xmin, xmax)
         span_years = t1.year - t0.year + 1
-        locator = mdates.YearLocator(base=1 if span_years <= 12 else (2 if span_years <= 24 else 5))
-        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_locator(_year_locator(ax, base=1 if span_years <= 12 else (2 if span_years <= 24 else 5)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         if not numbered:
             for x in event_xs:

@@ -3,11 +3,12 @@
 Starting the ``python3`` kernel costs about a second of CPU, and the brief's first cell imports
 pandas, matplotlib and :mod:`analysis`: another one to two seconds. In a process that builds one
 brief after another that start-up is paid again for every brief. :func:`enable` starts a *kernel
-fork server*: one process that imports ipykernel and the brief's modules (:data:`PRELOAD`) once and
-then, for every build, forks a fresh kernel in a few milliseconds. Each forked kernel is a new
-process that has never run user code (a copy of the fork server, which only imported modules): it
-executes exactly one notebook and is shut down afterwards, so no state passes from one brief to the
-next, exactly as with a kernel started from scratch.
+fork server*: one process that imports ipykernel and the brief's modules (:data:`PRELOAD`) once,
+calls their ``warm_up()`` (a throwaway brief of another case: fonts opened, caches filled; see
+:func:`analysis.brief.warm_up`) and then, for every build, forks a fresh kernel in a few
+milliseconds. Each forked kernel is a new process that has never run a notebook (a copy of the fork
+server): it executes exactly one notebook and is shut down afterwards, so no state passes from one
+brief to the next, exactly as with a kernel started from scratch.
 
 Usage (the hook in ``analysis.build._execute``)::
 
@@ -82,6 +83,7 @@ def _serve(fd: int, preload: list[str]) -> None:
             print(f"armsbrief fork server: could not import {name}: {err}", file=sys.stderr)
     with contextlib.suppress(Exception):
         import matplotlib.font_manager  # noqa: F401 - loads the font list once
+    _warm_up(preload)
 
     def reap(_signum, _frame):
         with contextlib.suppress(ChildProcessError):
@@ -134,6 +136,19 @@ def _serve(fd: int, preload: list[str]) -> None:
                     sys.stderr.flush()
                 os._exit(code)
         sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _warm_up(preload: list[str]) -> None:
+    """Call ``warm_up()`` of each preloaded module that has one (see :func:`analysis.brief.warm_up`):
+    kernels forked afterwards inherit warm caches, not results. A failure is reported and ignored."""
+    for name in preload:
+        warm_up = getattr(sys.modules.get(name), "warm_up", None)
+        if not callable(warm_up):
+            continue
+        try:
+            warm_up()
+        except Exception as err:  # noqa: BLE001 - the build will meet the problem and report it
+            print(f"armsbrief fork server: {name}.warm_up() failed: {type(err).__name__}: {err}", file=sys.stderr)
 
 
 def _wait(proc, timeout: float | None) -> int:

@@ -34,6 +34,9 @@ import yaml
 
 from analysis import paths
 
+# libyaml's safe loader when PyYAML was built with it (several times faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = [
     "ALLOWED_COLUMN_TYPES",
     "REQUIRED_KEYS",
@@ -267,7 +270,7 @@ def load_sidecar(csv_path: Path | str) -> dict:
         raise SidecarError(meta_path, f"sidecar missing: every dataset {Path(csv_path).name} needs a "
                                       f"metadata file {meta_path.name} beside it (format: docs/design.md)")
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SidecarError(meta_path, f"not valid UTF-8 YAML: {exc}") from None
     if not isinstance(meta, dict):

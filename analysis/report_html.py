@@ -282,7 +282,7 @@ def figure_svg(fig, alt: str | None = None) -> str:
         if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
             # Lay out once, then freeze: constrained layout nudges positions on every
             # draw, so without this the same figure would not render the same twice.
-            fig.draw_without_rendering()
+            engine.execute(fig)  # (a full draw would lay out the same, at twice the cost)
             # The constraint solver leaves ~1e-12 noise that depends on memory layout
             # (set iteration order) in figures with several axes: round it away so the
             # SVG (clip-path ids hash full-precision geometry) is byte-identical.
