@@ -50,7 +50,8 @@ test: $(TEST_STAMP) ## run all tests (unit, data checks, notebook regression, br
 references: $(STAMP) ## regenerate the nbval reference notebooks after an intended change
 	@$(BIN)/python -m analysis.references
 
-lab: $(STAMP) ## open JupyterLab in the project environment
+lab: $(STAMP) ## open JupyterLab in the project environment (installs it on first use)
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install -q -e ".[dev,lab]"
 	@$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP) ## run the benchmarks and print the figures

@@ -354,10 +354,13 @@ def _build_worker(kwargs: dict, reports_dir: str, built_at: str) -> dict:
 
 # What every worker imports before its first brief: imported once in multiprocessing's fork server
 # and inherited by each worker it forks, instead of once per worker.
-# (analysis.brief, analysis.screen and ipykernel are for the kernel fork server each worker forks.)
+# (analysis.brief, analysis.screen and ipykernel are for the kernel fork server each worker forks;
+# analysis.warm warms them up once for all: see analysis.brief.warm_up.)
 _WORKER_PRELOAD = ["analysis.batch", "analysis.build", "analysis.case", "analysis.exporters", "papermill",
-                   "nbformat", "nbclient", "weasyprint", "analysis.brief", "analysis.screen", "ipykernel.kernelapp",
-                   "matplotlib.font_manager"]
+                   "nbformat", "nbclient", "analysis.brief", "analysis.screen", "ipykernel.kernelapp",
+                   "matplotlib.font_manager", "analysis.warm"]
+# ... and the PDF engine's modules
+_ENGINE_PRELOAD = {"chromium": ["analysis.chromium", "playwright.sync_api"], "weasyprint": ["weasyprint"]}
 
 
 def _worker_context():
@@ -365,7 +368,12 @@ def _worker_context():
     forked from this process, which may hold threads such as tqdm's monitor)."""
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(_WORKER_PRELOAD)
+        from analysis.params import default_pdf_engine
+
+        ctx.set_forkserver_preload(_WORKER_PRELOAD + _ENGINE_PRELOAD[default_pdf_engine()])
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()  # returns at once; the server preloads in the background
         return ctx
     except ValueError:  # pragma: no cover - platforms without fork
         return multiprocessing.get_context("spawn")
@@ -419,6 +427,7 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
     from analysis import paths
 
     out = out or sys.stderr
+    context = _worker_context()  # its server starts importing and warming up now, while the spec is read
     briefs = load_spec(spec)
     reports = Path(reports_dir or paths.REPORTS_DIR).resolve()
     reports.mkdir(parents=True, exist_ok=True)
@@ -437,7 +446,7 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
 
     bar = tqdm(total=len(briefs), desc="briefs", unit="brief", disable=not progress, file=out,
                dynamic_ncols=True)
-    executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
+    executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                       initializer=_worker_init,
                                       initargs=(str(log_dir) if log_dir.is_dir() else None,
                                                 _build_uses_fork_server()))

@@ -274,6 +274,9 @@ SECTIONS = (key_judgements, what_was_supplied, how_much_it_mattered, alliance_co
 WARM_UP_CASE = ("Russia", "Azerbaijan", "Armenia", "CSTO", 2010, 2020, "embedded")
 
 
+_warm = False
+
+
 def warm_up() -> None:
     """Compute a brief once and throw it away, so that a process forked afterwards starts warm.
 
@@ -282,9 +285,13 @@ def warm_up() -> None:
     metrics and caches filled, lazy imports); forked kernels inherit that warmed memory and run
     a brief about twice as fast. Nothing computed here is kept: no result, figure or setting
     outlives the call (charts are closed, the house style is a context), and every build still
-    reads and checks its own data.
+    reads and checks its own data. Done once per process (a fork of a warm process is warm).
     """
+    global _warm
+    if _warm:
+        return
     case = build(*WARM_UP_CASE)
     title(case)
     for section in SECTIONS:
         section(case)
+    _warm = True

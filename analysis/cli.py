@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from analysis.params import AUTO, EMBEDDED
+from analysis.params import AUTO, EMBEDDED, PDF_ENGINE_ENV, PDF_ENGINES
 
 
 def _fail(err: Exception) -> None:
@@ -16,17 +16,14 @@ def _fail(err: Exception) -> None:
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
 
-PDF_ENGINES = ("chromium", "weasyprint")  # as analysis.exporters.PDF_ENGINES (not imported: it is slow)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="armsbrief")
 @click.option("--pdf-engine", type=click.Choice(PDF_ENGINES, case_sensitive=False), default=PDF_ENGINES[0],
-              envvar="ARMSBRIEF_PDF_ENGINE", show_default=True, show_envvar=True,
+              envvar=PDF_ENGINE_ENV, show_default=True, show_envvar=True,
               help="PDF engine: the system's headless Chromium (fast) or WeasyPrint (pure Python).")
 def main(pdf_engine) -> None:
     """armsbrief: sourced arms-transfer briefings from SIPRI data."""
-    os.environ["ARMSBRIEF_PDF_ENGINE"] = pdf_engine.lower()  # read by the exporters, in batch workers too
+    os.environ[PDF_ENGINE_ENV] = pdf_engine.lower()  # read by the exporters, in batch workers too
 
 
 @main.command()

@@ -40,6 +40,7 @@ from traitlets import Bool, Enum, TraitError, TraitType, default
 from traitlets.config import Config
 
 from analysis import __version__
+from analysis.params import PDF_ENGINES, default_pdf_engine
 from analysis.paths import TEMPLATES_DIR
 
 __all__ = [
@@ -61,16 +62,6 @@ TITLE_BLOCK_TAG = "title-block"
 REMOVE_CELL_TAG = "remove_cell"
 RENDERED_MIMETYPES = ("text/html", "image/svg+xml", "image/png", "image/jpeg")
 DEFAULT_TITLE = "armsbrief briefing"
-PDF_ENGINES = ("chromium", "weasyprint")
-PDF_ENGINE_ENV = "ARMSBRIEF_PDF_ENGINE"
-
-
-def default_pdf_engine() -> str:
-    """``$ARMSBRIEF_PDF_ENGINE`` when set (checked), else ``chromium``."""
-    engine = os.environ.get(PDF_ENGINE_ENV, "").strip().lower() or PDF_ENGINES[0]
-    if engine not in PDF_ENGINES:
-        raise ValueError(f"{PDF_ENGINE_ENV}={engine!r}: expected one of {', '.join(PDF_ENGINES)}")
-    return engine
 
 
 def css_string(text: str) -> str:

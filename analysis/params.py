@@ -7,6 +7,7 @@ expected before any work is done.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -20,8 +21,20 @@ EMBEDDED = "embedded"   # transfers="embedded": the curated case data in data/ca
 AUTO = "auto"           # transfers="auto": a register dropped in data/raw/sipri/, else embedded
 
 
+PDF_ENGINES = ("chromium", "weasyprint")  # see analysis.exporters.BriefPDFExporter.engine
+PDF_ENGINE_ENV = "ARMSBRIEF_PDF_ENGINE"
+
+
 class ParameterError(ValueError):
     """A brief parameter has the wrong type or value."""
+
+
+def default_pdf_engine() -> str:
+    """``$ARMSBRIEF_PDF_ENGINE`` when set (checked, any case), else ``chromium``."""
+    engine = os.environ.get(PDF_ENGINE_ENV, "").strip().lower() or PDF_ENGINES[0]
+    if engine not in PDF_ENGINES:
+        raise ParameterError(f"{PDF_ENGINE_ENV}={engine!r}: expected one of {', '.join(PDF_ENGINES)}")
+    return engine
 
 
 @dataclass(frozen=True)
