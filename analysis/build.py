@@ -164,6 +164,20 @@ def _prewarm_renderers() -> None:
     threading.Thread(target=prewarm, name="armsbrief-prewarm", daemon=True).start()
 
 
+_EXPORTERS: dict = {}  # one exporter per class and PDF engine, kept for the process: templates compiled once
+
+
+def _exporter(cls, built_at):
+    from analysis.params import default_pdf_engine
+
+    key = (cls, default_pdf_engine())
+    exporter = _EXPORTERS.get(key)
+    if exporter is None:
+        exporter = _EXPORTERS[key] = cls()
+    exporter.built_at = built_at
+    return exporter
+
+
 def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], built_at: str | None) -> dict:
     import nbformat
 
@@ -171,7 +185,7 @@ def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], b
 
     nb = nbformat.read(executed, as_version=4)
     written, seconds = {}, {}
-    options = {"built_at": built_at or default_built_at()}  # one build time for both formats
+    built_at = built_at or default_built_at()  # one build time for both formats
     page = None  # the HTML page, which Chromium prints as it is
     for fmt in FORMATS:
         if fmt not in formats:
@@ -179,10 +193,10 @@ def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], b
         t0 = time.perf_counter()
         try:
             if fmt == "html":
-                body, _ = BriefHTMLExporter(**options).from_notebook_node(nb)
+                body, _ = _exporter(BriefHTMLExporter, built_at).from_notebook_node(nb)
                 page = body
             else:
-                exporter = BriefPDFExporter(**options)
+                exporter = _exporter(BriefPDFExporter, built_at)
                 if page is not None and not exporter.print_mode:
                     body = exporter.pdf_from_html(page)
                 else:

@@ -34,6 +34,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -151,6 +152,43 @@ def house_style() -> Iterator[None]:
 # --------------------------------------------------------------------------- helpers
 def _new_figure(height_in: float) -> Figure:
     return Figure(figsize=(FIG_WIDTH_IN, height_in), layout="constrained")
+
+
+def freeze_layout(fig: Figure, *, laid_out: bool = False) -> None:
+    """Run the figure's layout engine once and fix the result (layout engine "none").
+
+    Constrained layout nudges positions on every draw, so without this the same figure would not
+    render the same twice; the solver also leaves ~1e-12 noise that depends on memory layout (set
+    iteration order), rounded away here so that the SVG (whose clip-path ids hash full-precision
+    geometry) is byte-identical. A figure already frozen is left as it is. ``laid_out``: the engine
+    has just run on the figure at its current size, so only the fixing is left to do.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        return
+    if not laid_out:
+        engine.execute(fig)
+    for ax in fig.get_axes():
+        ax.set_position([round(v, 6) for v in ax.get_position().bounds], which="both")
+    fig.set_layout_engine("none")
+
+
+def _fit_panels(fig: Figure, panels: list, heights: list[float]) -> None:
+    """Grow ``fig`` so that its stacked ``panels`` get their planned ``heights`` (inches), then freeze it.
+
+    Constrained layout gives the panels what the title, tick labels and legend leave, in proportion
+    to their height ratios; the texts placed inside the panels are kept out of the layout (measuring
+    them costs more than the rest of the chart), so the panels must really be as tall as planned.
+    """
+    engine = fig.get_layout_engine()
+    for _ in range(3):
+        engine.execute(fig)
+        short = sum(heights) - sum(ax.get_position().height for ax in panels) * fig.get_figheight()
+        if short <= 0.005:
+            freeze_layout(fig, laid_out=True)
+            return
+        fig.set_figheight(fig.get_figheight() + short)
+    freeze_layout(fig)
 
 
 def _set_title(fig: Figure, title: str | None) -> None:
@@ -695,7 +733,7 @@ def event_timeline(
         ax = fig.add_subplot(grid[1], sharex=ax_ev)
         _set_title(fig, title)
 
-        # --- events panel
+        # --- events panel (its labels are staggered inside it, so the layout need not measure them)
         ax_ev.set_ylim(0, events_h)
         ax_ev.set_yticks([])
         for side in ("left", "bottom"):
@@ -718,12 +756,12 @@ def event_timeline(
             dx = 1.5 * per_pt * (1 if ha == "left" else -1)
             if numbered:
                 ax_ev.text(x + dx, y_top, ttext, ha=ha, va="top", fontsize=SMALL_SIZE - 0.5,
-                           fontweight="bold", color=INK, zorder=4, bbox=_LABEL_BOX)
+                           fontweight="bold", color=INK, zorder=4, bbox=_LABEL_BOX, in_layout=False)
                 continue
             ax_ev.text(x + dx, y_top, dtext, ha=ha, va="top", fontsize=SMALL_SIZE - 0.5,
-                       color=MUTED_TEXT, zorder=4, bbox=_LABEL_BOX)
-            ax_ev.text(x + dx, y_top - line_h * 1.05, ttext, ha=ha, va="top",
-                       fontsize=SMALL_SIZE, color=INK, linespacing=1.15, zorder=4, bbox=_LABEL_BOX)
+                       color=MUTED_TEXT, zorder=4, bbox=_LABEL_BOX, in_layout=False)
+            ax_ev.text(x + dx, y_top - line_h * 1.05, ttext, ha=ha, va="top", fontsize=SMALL_SIZE,
+                       color=INK, linespacing=1.15, zorder=4, bbox=_LABEL_BOX, in_layout=False)
         if not labels:
             _empty_notice(ax_ev, "No political events recorded in this period")
         if len(kinds) > 1 or (kinds and kinds[0] not in ("", "nan")):
@@ -768,21 +806,25 @@ def event_timeline(
             _empty_notice(ax, empty_text)
 
         # --- key of numbered events
+        panels = [ax_ev, ax]
         if numbered:
             ax_key = fig.add_subplot(grid[2])
             ax_key.set_axis_off()
             # One text object per line, placed in points from the top: exact spacing
-            # whatever height the layout gives this panel.
+            # whatever height the layout gives this panel (sized for them above, so the
+            # layout need not measure them).
             for col, entries in enumerate(key_columns):
                 x_num = 0.025 + 0.5 * col
                 y_pt = 4.0
                 for num, text, _n in entries:
                     ax_key.annotate(num, (x_num, 1), xycoords="axes fraction", xytext=(0, -y_pt),
                                     textcoords="offset points", ha="right", va="top", fontsize=key_size,
-                                    fontweight="bold", color=INK)
+                                    fontweight="bold", color=INK, in_layout=False)
                     for line in text.split("\n"):
                         ax_key.annotate(line, (x_num, 1), xycoords="axes fraction", xytext=(4, -y_pt),
                                         textcoords="offset points", ha="left", va="top",
-                                        fontsize=key_size, color=INK_SOFT)
+                                        fontsize=key_size, color=INK_SOFT, in_layout=False)
                         y_pt += key_line_pt
+            panels.append(ax_key)
+        _fit_panels(fig, panels, heights)
         return fig

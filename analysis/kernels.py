@@ -52,6 +52,14 @@ log = logging.getLogger(__name__)
 
 #: Modules the fork server imports (what the brief notebooks import in their first cells).
 PRELOAD = ("analysis.brief", "analysis.screen")
+#: ... and what every kernel imports while it starts (ipykernel's debugger pulls debugpy: ~0.1 s).
+KERNEL_PRELOAD = ("ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.debugger",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "sqlite3",
+                  "matplotlib_inline.backend_inline", "matplotlib.backends.backend_agg",
+                  "matplotlib.backends.backend_svg")
+#: Settings of every forked kernel: no command history (a brief never reads it back, and parallel
+#: kernels would contend for IPython's one history database).
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 # No helper threads in the fork server: forking a process with threads is unsafe.
 _SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "NUMEXPR_NUM_THREADS": "1"}
@@ -76,7 +84,9 @@ def _serve(fd: int, preload: list[str]) -> None:
     import importlib
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel itself
-    for name in preload:
+
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's import-time warning
+    for name in (*KERNEL_PRELOAD, *preload):
         try:
             importlib.import_module(name)
         except Exception as err:  # noqa: BLE001 - the notebook will raise it properly
@@ -119,7 +129,8 @@ def _serve(fd: int, preload: list[str]) -> None:
                 if "matplotlib" in sys.modules:
                     with contextlib.suppress(Exception):  # an invalid name fails in the notebook instead
                         sys.modules["matplotlib"].rcParams["backend"] = os.environ["MPLBACKEND"]
-                sys.argv = [ipykernel.__file__, *request["args"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+                sys.argv = [ipykernel.__file__, *request["args"], *KERNEL_ARGS,
+                            f"--IPKernelApp.parent_handle={os.getppid()}"]
                 from ipykernel.kernelapp import IPKernelApp
 
                 IPKernelApp.launch_instance()

@@ -32,9 +32,8 @@ import pandas as pd
 from IPython.display import HTML
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
-from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
-from analysis.charts import house_style
+from analysis.charts import freeze_layout, house_style
 
 __all__ = [
     "NA_MARK",
@@ -278,17 +277,7 @@ def figure_svg(fig, alt: str | None = None) -> str:
     """
     buf = io.StringIO()
     with house_style():
-        engine = fig.get_layout_engine()
-        if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
-            # Lay out once, then freeze: constrained layout nudges positions on every
-            # draw, so without this the same figure would not render the same twice.
-            engine.execute(fig)  # (a full draw would lay out the same, at twice the cost)
-            # The constraint solver leaves ~1e-12 noise that depends on memory layout
-            # (set iteration order) in figures with several axes: round it away so the
-            # SVG (clip-path ids hash full-precision geometry) is byte-identical.
-            for ax in fig.get_axes():
-                ax.set_position([round(v, 6) for v in ax.get_position().bounds], which="both")
-            fig.set_layout_engine("none")
+        freeze_layout(fig)
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     for pattern in _SVG_DROP:

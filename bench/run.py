@@ -6,7 +6,7 @@ even where the machine is noisy (the absolute seconds are not). Reported values 
 
 * **floor**: papermill executing an empty notebook with kernel ``python3`` (kernel start, one
   round trip, shutdown): the least any notebook build can cost. Measured at the start and again at
-  the end of the run; the median of all those runs is the floor.
+  the end of the run (at least 5 runs each); the median of all those runs is the floor.
 * **default brief** (Belarus -> Azerbaijan, ally Armenia, CSTO, 2018-2022, embedded data; HTML and
   PDF) end to end with :func:`analysis.build.build_brief`:
   - *cold*: the first build in a fresh process (each run a new process; imports included);
@@ -53,6 +53,9 @@ DEFAULT_BRIEF = dict(supplier="Belarus", recipient="Azerbaijan", ally="Armenia",
 GOALS = {"warm_ratio": 2.5, "register_cold_s": 1.0, "register_cache_s": 0.2, "batch_speedup": 1.6,
          "memory_mib": 1024}
 MIB = 1024 * 1024
+# Floor runs at the start and again at the end (even with --quick): about one run in five takes ~3 s
+# longer (papermill waiting for ipykernel to exit at shutdown), and the median must not land on those.
+FLOOR_RUNS = 5
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -336,7 +339,7 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
     folder = Path(tempfile.mkdtemp(prefix="floor-", dir=WORK))
     notebook = empty_notebook(folder)
     floor_once(notebook, folder / "out.ipynb")  # warm-up: imports, first kernel start
-    floors = [floor_once(notebook, folder / "out.ipynb") for _ in range(runs)]
+    floors = [floor_once(notebook, folder / "out.ipynb") for _ in range(max(runs, FLOOR_RUNS))]
 
     if "cold" not in skip:
         n_cold = max(2, runs // 2 + 1)
@@ -359,7 +362,7 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
             d["warm_without_fork_server"], _ = run_child("warm", runs=runs, log=log)
 
     progress("floor again")
-    floors += [floor_once(notebook, folder / "out.ipynb") for _ in range(runs)]
+    floors += [floor_once(notebook, folder / "out.ipynb") for _ in range(max(runs, FLOOR_RUNS))]
     floor = median(floors)
     d["floor"] = {"median_s": floor, "runs_s": floors}
 
@@ -398,8 +401,10 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
           + ("used by analysis.build" if forkserver else "NOT available: analysis.build has no kernels hook"))
 
     section("Floor")
+    slow = sum(f > 2 * floor for f in floors)
     rep.line("papermill, empty notebook, kernel python3", f"{floor:.2f} s  (1.00x)",
-             f"{len(floors)} runs, {min(floors):.2f}-{max(floors):.2f} s")
+             f"{len(floors)} runs, {min(floors):.2f}-{max(floors):.2f} s"
+             + (f", {slow} of them over twice the median (slow kernel shutdown)" if slow else ""))
 
     section("Default brief (Belarus -> Azerbaijan, ally Armenia, CSTO, 2018-2022, embedded data), HTML + PDF")
     cold, warm, plain = d.get("cold"), d.get("warm"), d.get("warm_without_fork_server")

@@ -291,8 +291,12 @@ def test_event_timeline_numbers_many_events_and_lists_them_in_a_key():
     key = fig.axes[2].texts
     assert any(t.get_text().startswith("10 Jan 2016: Event 1") for t in key)
     boxes = [t.get_window_extent(renderer) for t in list(fig.axes[0].texts) + list(key)]
+    legend = fig.legends[0].get_window_extent(renderer)
+    bars = fig.axes[1].get_tightbbox(renderer)  # bars, tick labels, axis label
     for a, b in itertools.combinations(boxes, 2):
         assert not _overlaps(a, b)
+    for box in boxes:  # the key and the event labels stay clear of the legend and of the bars panel
+        assert not _overlaps(box, legend) and not _overlaps(box, bars)
     for box in boxes:
         assert box.x1 <= fig.bbox.x1 + 0.5 and box.y0 >= fig.bbox.y0 - 0.5
 
