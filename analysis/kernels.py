@@ -373,8 +373,62 @@ def _classes():
             self.cwd = cwd
             return self.connection_info
 
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from traitlets import default
+
+    class ReadyClient(AsyncKernelClient):
+        """AsyncKernelClient whose readiness check ends as soon as the kernel is known to be ready.
+
+        jupyter_client's ``wait_for_ready`` ends by waiting for 0.2 s of silence on IOPub (a fifth of
+        a build's kernel overhead). Here the kernel is ready once it has answered ``kernel_info`` on
+        the shell channel *and* its "idle" status for that request has come through IOPub (so IOPub
+        is connected too); no flush is needed, as nbclient only reads IOPub messages whose parent
+        is the cell it runs. While IOPub is not connected yet, the request is repeated.
+        """
+
+        async def wait_for_ready(self, timeout=None):
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                msg_id = self.kernel_info()
+                reply = await self._reply_to(msg_id, deadline)
+                # IOPub may not be connected yet (its first messages are then lost): ask again soon.
+                if reply is not None and await self._idle_after(msg_id, min(deadline, time.monotonic() + 0.1)):
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+        async def _reply_to(self, msg_id, deadline):
+            from queue import Empty
+
+            while True:
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=max(0.0, min(1.0, deadline - time.monotonic())))
+                except Empty:
+                    return None
+                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
+                    return msg
+
+        async def _idle_after(self, msg_id, until) -> bool:
+            from queue import Empty
+
+            while True:
+                try:
+                    msg = await self.iopub_channel.get_msg(timeout=max(0.0, until - time.monotonic()))
+                except Empty:
+                    return False
+                if (msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    return True
+
     class ForkKernelManager(AsyncKernelManager):
-        """AsyncKernelManager whose kernels come from the fork server."""
+        """AsyncKernelManager whose kernels come from the fork server (and are watched by ReadyClient)."""
+
+        @default("client_factory")
+        def _client_factory_default(self):
+            return ReadyClient
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
