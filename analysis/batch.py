@@ -322,9 +322,14 @@ def load_spec(spec: str | os.PathLike) -> list[BriefJob]:
 
 # --------------------------------------------------------------------------------------------- workers
 
-def _worker_init(log_dir: str | None, use_fork_server: bool) -> None:
+def _worker_init(log_dir: str | None, use_fork_server: bool, print_server: str | None = None) -> None:
     """Send this worker's (and its kernels') console output to a log file; start the kernel fork
-    server (analysis.kernels), so that every brief gets its kernel in milliseconds."""
+    server (analysis.kernels), so that every brief gets its kernel in milliseconds; print PDFs with
+    the batch's one browser (``print_server``, see analysis.chromium.print_server) when there is one."""
+    if print_server:
+        from analysis.chromium import SERVER_ENV
+
+        os.environ[SERVER_ENV] = print_server
     if log_dir:
         with contextlib.suppress(OSError):
             fd = os.open(os.path.join(log_dir, f"worker-{os.getpid()}.log"),
@@ -446,10 +451,19 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
 
     bar = tqdm(total=len(briefs), desc="briefs", unit="brief", disable=not progress, file=out,
                dynamic_ncols=True)
+    # One browser for the whole batch, in this process, lent to the workers (not one per worker).
+    from analysis.params import default_pdf_engine
+
+    stack = contextlib.ExitStack()
+    printer = None
+    if default_pdf_engine() == "chromium":
+        from analysis.chromium import print_server
+
+        printer = stack.enter_context(print_server())
     executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                       initializer=_worker_init,
                                       initargs=(str(log_dir) if log_dir.is_dir() else None,
-                                                _build_uses_fork_server()))
+                                                _build_uses_fork_server(), printer))
     try:
         futures = {}
         for i, job in enumerate(briefs):
@@ -470,9 +484,11 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
                               "traceback": ""}
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
+        stack.close()
         bar.close()
         raise
     executor.shutdown(wait=True)
+    stack.close()
     bar.close()
     elapsed = time.perf_counter() - t0
 

@@ -18,20 +18,29 @@ byte-identical.
 
 Playwright's synchronous API is bound to the thread that starts it, so the browser lives in one
 daemon thread that serves print jobs from a queue; any thread may call :func:`print_pdf`. A process
-forked from one that had a browser starts its own.
+forked from one that had a browser starts its own, unless it is told to use another process's
+browser: :func:`print_server` (used by ``armsbrief batch``) lends this process's browser to its worker
+processes over a Unix socket named in ``$ARMSBRIEF_PRINT_SERVER``, so a batch runs one browser,
+not one per worker.
 """
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import queue
 import re
 import shutil
+import socket
+import struct
+import tempfile
 import threading
 from concurrent.futures import Future
 from datetime import datetime
 
-__all__ = ["ChromiumError", "chromium_path", "print_pdf", "prewarm", "normalise", "shutdown"]
+__all__ = ["ChromiumError", "chromium_path", "print_pdf", "prewarm", "normalise", "shutdown", "print_server"]
+
+SERVER_ENV = "ARMSBRIEF_PRINT_SERVER"
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_VAR = "ARMSBRIEF_CHROMIUM"
@@ -151,13 +160,28 @@ def _get_printer() -> _Printer:
         return current
 
 
+def _server_address() -> str | None:
+    address = os.environ.get(SERVER_ENV, "").strip()
+    return address if address and (_serving is None or _serving[0] != os.getpid()) else None
+
+
 def prewarm() -> None:
-    """Start this process's browser in the background (no wait; errors surface in :func:`print_pdf`)."""
-    _get_printer()
+    """Start this process's browser in the background (no wait; errors surface in :func:`print_pdf`).
+    Nothing to do in a process that prints through another's browser (``$ARMSBRIEF_PRINT_SERVER``)."""
+    if _server_address() is None:
+        _get_printer()
 
 
 def print_pdf(html: str, timeout: float = TIMEOUT_S) -> bytes:
-    """Print a self-contained HTML page to PDF bytes (A4 and margins from its ``@page`` rules)."""
+    """Print a self-contained HTML page to PDF bytes (A4 and margins from its ``@page`` rules), with this
+    process's browser or, when ``$ARMSBRIEF_PRINT_SERVER`` names one, the print server's."""
+    address = _server_address()
+    if address is not None:
+        return _print_remote(address, html, timeout)
+    return _print_local(html, timeout)
+
+
+def _print_local(html: str, timeout: float) -> bytes:
     printer = _get_printer()
     printer.ready.result(timeout=timeout)  # raises ChromiumError when the browser cannot start
     future: Future = Future()
@@ -180,6 +204,91 @@ def shutdown() -> None:
 
 
 atexit.register(shutdown)
+
+
+# ------------------------------------------------------------------------------------------ print server
+# One request per connection: 8-byte length + UTF-8 page; answer: 1 status byte (0 = PDF, 1 = error
+# message) + 8-byte length + payload.
+
+_serving: tuple[int, str] | None = None  # (pid, address) of the print server this process runs
+
+
+def _send(sock: socket.socket, status: int | None, payload: bytes) -> None:
+    head = struct.pack("!Q", len(payload)) if status is None else struct.pack("!BQ", status, len(payload))
+    sock.sendall(head + payload)
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = sock.recv(min(left, 1 << 20))
+        if not chunk:
+            raise ConnectionError("connection closed early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _print_remote(address: str, html: str, timeout: float) -> bytes:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            _send(sock, None, html.encode("utf-8"))
+            status, size = struct.unpack("!BQ", _receive(sock, 9))
+            payload = _receive(sock, size)
+    except OSError as err:
+        raise ChromiumError(f"the print server at {address} ({SERVER_ENV}) failed: {type(err).__name__}: {err}") from None
+    if status:
+        raise ChromiumError(payload.decode("utf-8", "replace"))
+    return payload
+
+
+def _handle(conn: socket.socket) -> None:
+    with conn:
+        try:
+            (size,) = struct.unpack("!Q", _receive(conn, 8))
+            html = _receive(conn, size).decode("utf-8")
+        except (OSError, ValueError, struct.error):
+            return
+        try:
+            status, payload = 0, _print_local(html, TIMEOUT_S)
+        except Exception as err:  # noqa: BLE001 - the client raises it
+            status, payload = 1, str(err).encode("utf-8")
+        with contextlib.suppress(OSError):
+            _send(conn, status, payload)
+
+
+@contextlib.contextmanager
+def print_server():
+    """Lend this process's browser to other processes for the duration: yields the socket address to
+    put in their ``$ARMSBRIEF_PRINT_SERVER``. The browser starts at once, in the background."""
+    global _serving
+    folder = tempfile.mkdtemp(prefix="armsbrief-print-")
+    address = os.path.join(folder, "socket")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(16)
+    _serving = (os.getpid(), address)
+    prewarm()
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the server is done
+                return
+            threading.Thread(target=_handle, args=(conn,), name="armsbrief-print", daemon=True).start()
+
+    threading.Thread(target=accept, name="armsbrief-print-server", daemon=True).start()
+    try:
+        yield address
+    finally:
+        _serving = None
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------------ reproducibility

@@ -185,15 +185,15 @@ def child_registers(args) -> dict:
 
 
 def browser_mib() -> float:
-    """Resident memory of this process's PDF browser now (Playwright's driver and every Chromium process
-    under it), summed: an upper bound, as pages shared between those processes count once per process."""
+    """Memory of this process's PDF browser now: the proportional set size (PSS: shared pages split
+    between the processes sharing them) of Playwright's driver and every Chromium process, summed."""
     import psutil
 
     total = 0
     for proc in psutil.Process().children(recursive=True):
         try:
             if any(key in " ".join(proc.cmdline()[:2]).lower() for key in ("chrom", "playwright", "node")):
-                total += proc.memory_info().rss
+                total += proc.memory_full_info().pss
         except psutil.Error:
             continue
     return total / MIB
@@ -456,7 +456,7 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
     if warm:
         rep.line("default brief, embedded data (warm process)",
                  f"builder {warm['self_mib']:.0f} MiB, largest kernel {warm['kernel_mib']:.0f} MiB, "
-                 f"PDF browser {warm.get('browser_mib', 0):.0f} MiB")
+                 f"PDF browser {warm.get('browser_mib', 0):.0f} MiB (PSS)")
     mem = d.get("memory_full_register")
     if "memory" in skip:
         print("  full register: skipped (--skip memory)")
@@ -467,7 +467,7 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
         together = mem["self_mib"] + mem["kernel_mib"] + mem.get("browser_mib", 0)
         rep.line(f"brief on the full classic register ({classic.parent.name})",
                  f"builder {mem['self_mib']:.0f} MiB, kernel {mem['kernel_mib']:.0f} MiB, "
-                 f"PDF browser {mem.get('browser_mib', 0):.0f} MiB",
+                 f"PDF browser {mem.get('browser_mib', 0):.0f} MiB (PSS)",
                  rep.goal("peak memory, brief on the full register < 1 GiB", peak < GOALS["memory_mib"],
                           f"largest process {peak:.0f} MiB, all of them together {together:.0f} MiB"))
         rep.line("  its build (cold process)", f"{mem['build_s']:.2f} s",

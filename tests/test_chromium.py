@@ -120,3 +120,40 @@ def test_a_forked_process_starts_its_own_browser():
     child.join(30)
     assert child.exitcode == 0
     assert "parent" in text_of(chromium.print_pdf("<p>parent again</p>"))
+
+
+# ------------------------------------------------------------------------------------------ print server
+
+CLIENT = """
+import json, sys, io, psutil, pypdf
+from analysis import chromium
+pdf = chromium.print_pdf("<p>printed by the server</p>")
+text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+own = [p.name() for p in psutil.Process().children(recursive=True)]
+print(json.dumps({"text": text, "children": own}))
+"""
+
+
+def test_worker_processes_print_with_the_servers_browser(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from analysis.paths import PROJECT_ROOT
+
+    with chromium.print_server() as address:
+        env = dict(os.environ, **{chromium.SERVER_ENV: address},
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
+        done = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "printed by the server" in result["text"]
+    assert result["children"] == []  # no browser, no Playwright driver of its own
+    assert not os.path.exists(address)  # the socket is removed afterwards
+
+
+def test_a_missing_print_server_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv(chromium.SERVER_ENV, str(tmp_path / "gone"))
+    with pytest.raises(chromium.ChromiumError, match=r"print server at .*gone \(ARMSBRIEF_PRINT_SERVER\) failed"):
+        chromium.print_pdf("<p>x</p>", timeout=10)
