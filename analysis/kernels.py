@@ -14,9 +14,10 @@ Usage (the hook in ``analysis.build._execute``)::
 
     papermill.execute_notebook(..., kernel_name=KERNEL, **kernels.papermill_options())
 
-:func:`papermill_options` is ``{}`` while the fork server is off (the default: a one-off build such
-as ``armsbrief brief`` would start a server it never reuses), so papermill starts its kernel as
-usual; once :func:`enable` has run it gives the papermill/nbclient options that start the kernel
+:func:`papermill_options` gives a kernel manager that talks to the kernel over Unix domain sockets
+(ZeroMQ ``ipc`` transport, not TCP ports on localhost). While the fork server is off (the default: a
+one-off build such as ``armsbrief brief`` would start a server it never reuses) papermill starts its
+kernel as usual; once :func:`enable` has run it gives the papermill/nbclient options that start the kernel
 through the fork server (``kernel_manager_class``) and kill it right after the notebook ran
 (``shutdown_kernel="immediate"``: its outputs are already in hand). The kernel command line, its
 working directory and environment are the ones jupyter_client would use; whenever the request is
@@ -374,7 +375,7 @@ def _classes():
             return self.connection_info
 
     from jupyter_client.asynchronous import AsyncKernelClient
-    from traitlets import default
+    from traitlets import CaselessStrEnum, default
 
     class ReadyClient(AsyncKernelClient):
         """AsyncKernelClient whose readiness check ends as soon as the kernel is known to be ready.
@@ -423,8 +424,34 @@ def _classes():
                         and msg["content"].get("execution_state") == "idle"):
                     return True
 
-    class ForkKernelManager(AsyncKernelManager):
-        """AsyncKernelManager whose kernels come from the fork server (and are watched by ReadyClient)."""
+    class IPCKernelManager(AsyncKernelManager):
+        """AsyncKernelManager talking to its kernel over Unix domain sockets (ZeroMQ ``ipc``) in
+        Jupyter's private runtime folder, instead of TCP ports on localhost that any local user could
+        reach (ipykernel warns about those on every start). TCP where there are no Unix sockets."""
+
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if os.name == "nt" else "ipc",
+                                    config=True)
+
+        @default("ip")
+        def _ip_default(self):
+            """A socket path of this kernel's own (jupyter_client's default, "kernel-ipc" in the current
+            folder, is shared by every kernel started from there: concurrent builds would cross-talk)."""
+            if self.transport != "ipc":
+                return super()._ip_default()
+            import tempfile
+            import uuid
+
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            name = f"armsbrief-{uuid.uuid4().hex[:16]}-ipc"
+            folder = jupyter_runtime_dir()
+            if len(os.path.join(folder, name)) > 90:  # Unix socket paths are limited to ~107 bytes
+                folder = tempfile.gettempdir()
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            return os.path.join(folder, name)
+
+    class ForkKernelManager(IPCKernelManager):
+        """IPCKernelManager whose kernels come from the fork server (and are watched by ReadyClient)."""
 
         @default("client_factory")
         def _client_factory_default(self):
@@ -439,7 +466,7 @@ def _classes():
                                                    parent=self)
             return await super()._async_pre_start_kernel(**kw)
 
-    return ForkProvisioner, ForkKernelManager
+    return ForkProvisioner, ForkKernelManager, IPCKernelManager
 
 
 def _ipykernel_args(cmd: list[str], server: "_ForkServer | None") -> list[str] | None:
@@ -454,13 +481,6 @@ def _ipykernel_args(cmd: list[str], server: "_ForkServer | None") -> list[str] |
 
 
 _CLASSES: tuple | None = None
-
-
-def _kernel_manager_class():
-    global _CLASSES
-    if _CLASSES is None:
-        _CLASSES = _classes()
-    return _CLASSES[1]
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -495,11 +515,15 @@ def is_enabled() -> bool:
 
 
 def papermill_options() -> dict:
-    """Extra keyword arguments for ``papermill.execute_notebook``: ``{}`` while the fork server is
-    off; else the options that fork the kernel from it and kill it once the notebook has run."""
+    """Extra keyword arguments for ``papermill.execute_notebook``: a kernel manager that talks to the
+    kernel over Unix sockets; while the fork server is on, one that forks the kernel from it and kills
+    it once the notebook has run."""
+    global _CLASSES
+    if _CLASSES is None:
+        _CLASSES = _classes()
     if not is_enabled():
-        return {}
-    return {"kernel_manager_class": _kernel_manager_class(), "shutdown_kernel": "immediate"}
+        return {"kernel_manager_class": _CLASSES[2]}
+    return {"kernel_manager_class": _CLASSES[1], "shutdown_kernel": "immediate"}
 
 
 atexit.register(disable)

@@ -128,7 +128,8 @@ PROBE = """\
 import os, sys
 print(os.getpid(), os.getcwd(), 'analysis.brief' in sys.modules,
       sorted(k for k in globals() if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython', 'open', 'os', 'sys')),
-      os.environ.get('ARMSBRIEF_PROBE'), os.environ.get('MPLBACKEND'))
+      os.environ.get('ARMSBRIEF_PROBE'), os.environ.get('MPLBACKEND'),
+      __import__('ipykernel.kernelapp').kernelapp.IPKernelApp.instance().transport)
 """
 
 
@@ -146,7 +147,7 @@ def run_probe(tmp_path, name: str, extra: str = "") -> tuple[list[str], list]:
 
 @pytest.mark.slow
 def test_forked_kernels_are_fresh_isolated_processes_with_the_modules_preloaded(tmp_path, monkeypatch):
-    assert kernels.papermill_options() == {}
+    assert set(kernels.papermill_options()) == {"kernel_manager_class"}  # the normal start, over Unix sockets
     monkeypatch.setenv("ARMSBRIEF_PROBE", "before")
     kernels.enable()
     try:
@@ -162,6 +163,7 @@ def test_forked_kernels_are_fresh_isolated_processes_with_the_modules_preloaded(
             assert rest.startswith("[] at-launch module://matplotlib_inline.backend_inline")
         assert first[0] != second[0]  # a new process per notebook: 'leak' from the first is not in the second
         assert counts == [1, 2]
+        assert {f[3].split()[-1] for f in (first, second)} == {"ipc"}  # kernels talk over Unix sockets
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and os.path.exists(f"/proc/{first[0]}"):
             time.sleep(0.05)
@@ -169,9 +171,9 @@ def test_forked_kernels_are_fresh_isolated_processes_with_the_modules_preloaded(
 
         kernels._server.process.kill()  # a dead fork server: kernels start the normal way
         kernels._server.process.wait()
-        assert kernels.papermill_options() == {}
-        (pid, _, preloaded, _), _ = run_probe(tmp_path, "three")
-        assert preloaded == "False"
+        assert set(kernels.papermill_options()) == {"kernel_manager_class"}
+        (pid, _, preloaded, rest), _ = run_probe(tmp_path, "three")
+        assert preloaded == "False" and rest.split()[-1] == "ipc"
     finally:
         kernels.disable()
     assert not kernels.is_enabled()
