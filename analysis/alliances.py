@@ -40,19 +40,36 @@ def members_at(spells: pd.DataFrame, alliance: str, date) -> list[str]:
     return sorted(set(rows["country"]))
 
 
+def _member_spells(spells: pd.DataFrame, alliance: str) -> dict[str, list[tuple[int, int]]]:
+    """Country -> (first, last) calendar years of each membership spell in ``alliance``.
+
+    Plain Python over the (small) table: called for every country of an alliance, where a pandas
+    filter per call would cost a millisecond each."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for a, country, status, s, e in zip(spells["alliance"], spells["country"], spells["status"],
+                                         spells["start_date"], _ends(spells)):
+        if a == alliance and status == ACTIVE:
+            out.setdefault(country, []).append((s.year, e.year))
+    return out
+
+
+def _years(spans: list[tuple[int, int]], start: int, end: int) -> set[int]:
+    years: set[int] = set()
+    for first, last in spans:
+        years.update(range(max(start, first), min(end, last) + 1))
+    return years
+
+
 def member_years(spells: pd.DataFrame, alliance: str, country: str, start: int, end: int) -> set[int]:
     """Years in ``start..end`` in which ``country`` was a member (year rule above)."""
-    rows = spells[(spells["alliance"] == alliance) & (spells["country"] == country) & (spells["status"] == ACTIVE)]
-    years: set[int] = set()
-    for s, e in zip(rows["start_date"], _ends(rows)):
-        years.update(range(max(start, s.year), min(end, e.year) + 1))
-    return years
+    return _years(_member_spells(spells, alliance).get(country, []), start, end)
 
 
 def members_in_period(spells: pd.DataFrame, alliance: str, start: int, end: int) -> list[str]:
     """Countries that were members in at least one year of ``start..end`` (sorted)."""
+    spans = _member_spells(spells, alliance)
     countries = spells.loc[spells["alliance"] == alliance, "country"].unique()
-    return sorted(c for c in countries if member_years(spells, alliance, c, start, end))
+    return sorted(c for c in countries if _years(spans.get(c, []), start, end))
 
 
 def joint_membership(spells: pd.DataFrame, alliance: str, a: str, b: str) -> list[tuple[pd.Timestamp, pd.Timestamp | None]]:

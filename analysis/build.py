@@ -134,14 +134,15 @@ def _cell_label(notebook: Path, source: str, traceback: list[str] | None = None)
     return f"cell {number} ({shown})" if shown else f"cell {number}"
 
 
-def _execute(notebook: Path, out: Path, parameters: dict) -> None:
+def _execute(notebook: Path, out: Path, parameters: dict):
+    """Run ``notebook`` with ``parameters`` into ``out``; returns the executed notebook (as written)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=KERNEL,
-                            progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS_DIR),
-                            request_save_on_cell_execute=False, **kernels.papermill_options())
+        return pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=KERNEL,
+                                   progress_bar=False, log_output=False, cwd=str(paths.NOTEBOOKS_DIR),
+                                   request_save_on_cell_execute=False, **kernels.papermill_options())
     except PapermillExecutionError as err:
         lines = [line for line in _plain(str(err.evalue)).strip().splitlines() if line.strip()]
         why = "\n".join(lines[:ERROR_LINES]) + (f"\n... ({len(lines) - ERROR_LINES} more lines)"
@@ -178,12 +179,15 @@ def _exporter(cls, built_at):
     return exporter
 
 
-def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], built_at: str | None) -> dict:
+def _render(executed: Path, folder: Path, slug: str, formats: tuple[str, ...], built_at: str | None,
+            nb=None) -> dict:
+    """Render ``nb`` (else the notebook saved at ``executed``) into ``folder``."""
     import nbformat
 
     from analysis.exporters import BriefHTMLExporter, BriefPDFExporter, default_built_at
 
-    nb = nbformat.read(executed, as_version=4)
+    if nb is None:
+        nb = nbformat.read(executed, as_version=4)
     written, seconds = {}, {}
     built_at = built_at or default_built_at()  # one build time for both formats
     page = None  # the HTML page, which Chromium prints as it is
@@ -277,9 +281,9 @@ def run_build(notebook: Path, slug: str, parameters: dict, *, formats=FORMATS,
         t0 = time.perf_counter()
         executed = tmp / f"{slug}.ipynb"
         _prewarm_renderers()
-        _execute(notebook, executed, parameters)
+        nb = _execute(notebook, executed, parameters)
         seconds = {"execute": time.perf_counter() - t0}
-        rendered = _render(executed, tmp, slug, formats, built_at)
+        rendered = _render(executed, tmp, slug, formats, built_at, nb=nb if isinstance(nb, dict) else None)
         seconds.update(rendered["seconds"])
         _publish(tmp, final, reports_dir, slug)
     except BaseException:
