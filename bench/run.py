@@ -21,7 +21,8 @@ even where the machine is noisy (the absolute seconds are not). Reported values 
   built on the full classic register, and the resident memory of the PDF browser's processes after it.
 * **batch**: the same briefs built by ``armsbrief batch SPEC --jobs N`` (a fresh process each time,
   as a user runs it) with one worker and with two, HTML and PDF, in the order 1, 2, 2, 1 workers
-  (quick: 1, 2); the best run of each; throughput ratio.
+  (quick: 1, 2); the best run of each; throughput ratio (the goal). For context, also the same briefs
+  built one after another with ``armsbrief brief`` (a fresh process each), once.
 
 The real-register parts are skipped, with the reason printed, when ``../shared/sipri`` is absent.
 Scratch output goes to ``.bench/`` (git-ignored) and is removed at the end (``--keep`` keeps it).
@@ -247,6 +248,24 @@ def batch_spec(folder: Path, n: int) -> tuple[Path, list[str]]:
     return spec, [job.title for job in jobs]
 
 
+def run_one_by_one_timed(spec: Path, folder: Path, log: Path) -> tuple[float, bool]:
+    """The briefs of ``spec`` built one after another with ``armsbrief brief`` (a fresh process each),
+    as a user without the batch command would (wall time)."""
+    import yaml
+
+    env = {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}
+    ok, t0 = True, time.perf_counter()
+    with open(log, "ab") as fh:
+        for entry in yaml.safe_load(spec.read_text(encoding="utf-8"))["briefs"]:
+            cmd = [sys.executable, "-m", "analysis.cli", "brief", "--supplier", entry["supplier"],
+                   "--recipient", entry["recipient"], "--ally", entry["ally"], "--alliance", entry["alliance"],
+                   "--start", "2018", "--end", "2022", "--transfers", "embedded"]
+            fh.write(f"\n==== {' '.join(cmd)}\n".encode())
+            fh.flush()
+            ok = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env).returncode == 0 and ok
+    return time.perf_counter() - t0, ok
+
+
 def run_batch_timed(spec: Path, jobs: int, folder: Path, log: Path) -> tuple[float, bool]:
     """``armsbrief batch SPEC --jobs N`` in a fresh process, as a user runs it (wall time)."""
     cmd = [sys.executable, "-m", "analysis.cli", "batch", str(spec), "--jobs", str(jobs)]
@@ -388,8 +407,10 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
             times[jobs].append(seconds)
             all_ok = all_ok and ok
         seq, par = min(times[1]), min(times[2])
+        progress(f"{len(titles)} briefs one after another with `armsbrief brief`")
+        one_by_one, ok = run_one_by_one_timed(spec, folder / "one-by-one", log)
         d["batch"] = {"briefs": titles, "sequential_s": seq, "parallel_s": par, "speedup": seq / par,
-                      "runs_s": times, "all_built": all_ok}
+                      "runs_s": times, "all_built": all_ok and ok, "one_by_one_s": one_by_one}
 
     # ================================================================ report
     print(f"armsbrief {__version__} benchmarks, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
@@ -488,6 +509,10 @@ def _bench(args, runs: int, n_batch: int, log: Path, rep: Report) -> int:
         rep.line("throughput, parallel / sequential", f"{b['speedup']:.2f}x",
                  rep.goal("batch throughput >= 1.6x on 2 cores", b["speedup"] >= GOALS["batch_speedup"],
                           f"{b['speedup']:.2f}x"))
+        if b.get("one_by_one_s"):
+            rep.line(f"{n} briefs one after another (`armsbrief brief` each)", f"{b['one_by_one_s']:.1f} s  "
+                     f"({n / b['one_by_one_s']:.3f} briefs/s)",
+                     f"batch with 2 workers: {b['one_by_one_s'] / b['parallel_s']:.2f}x their throughput")
         if not b["all_built"]:
             print("  ! some briefs failed to build (run with --keep and see .bench/)")
 
