@@ -309,6 +309,26 @@ def test_pdf_embeds_cyrillic_and_schwa_glyphs(pdf_and_log, reader):
     assert not [m for m in pdf_and_log[2] if "WeasyPrint" in m]  # no missing glyphs, no CSS noise
 
 
+def header_text(page) -> str:
+    """Text drawn in the top margin (above 20 mm from the top edge) of a PDF page."""
+    parts: list[str] = []
+    top = float(page.mediabox.height) - 20 * 72 / 25.4
+
+    def keep(text, cm, tm, font, size):
+        y = tm[5] * cm[3] + cm[5]  # text matrix y under the current transformation
+        if text.strip() and y > top:
+            parts.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return " ".join("".join(parts).split())
+
+
+def test_pdf_running_header_only_from_page_two(reader):
+    assert header_text(reader.pages[0]) == ""
+    second = header_text(reader.pages[1])
+    assert "Belarusian arms for Azerbaijan" in second and "armsbrief briefing" in second
+
+
 def test_pdf_running_header_and_page_numbers(reader):
     pages = [page.extract_text() for page in reader.pages]
     n = len(pages)
