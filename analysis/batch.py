@@ -352,7 +352,13 @@ def _build_worker(kwargs: dict, reports_dir: str, built_at: str) -> dict:
     except Exception as err:  # noqa: BLE001 - continue-on-error: the summary names it
         return {"ok": False, "error": f"{type(err).__name__}: {err}", "seconds": time.perf_counter() - t0,
                 "traceback": getattr(err, "traceback", "") or traceback.format_exc()}
-    return {"ok": True, "slug": result.slug, "html": str(result.html) if result.html else None,
+    try:
+        from analysis.case import key_figures_of_notebook
+
+        figures = key_figures_of_notebook(result.notebook) or {"error": "the notebook carries no key figures"}
+    except (OSError, ValueError) as err:
+        figures = {"error": f"{type(err).__name__}: {err}"}
+    return {"ok": True, "figures": figures, "slug": result.slug, "html": str(result.html) if result.html else None,
             "pdf": str(result.pdf) if result.pdf else None, "seconds": time.perf_counter() - t0,
             "stages": dict(result.seconds)}
 
@@ -389,35 +395,6 @@ def _build_uses_fork_server() -> bool:
     from analysis import build
 
     return getattr(build, "kernels", None) is not None
-
-
-# --------------------------------------------------------------------------------------------- figures
-
-def _figures(job: BriefJob, registers: dict, tables: dict | None) -> tuple[dict, dict | None]:
-    """Key figures of one brief for the index (never raises: a failure is shown on the index)."""
-    from analysis.case import compute_case, load_case_tables
-    from analysis.transfers import load_transfers
-
-    try:
-        if tables is None:
-            tables = load_case_tables()
-        transfers = job.params.transfers
-        if transfers not in registers:
-            registers[transfers] = load_transfers(transfers)
-        case = compute_case(job.params, registers[transfers], tables)
-        verdicts = case.claim_checks["verdict"].value_counts() if len(case.claim_checks) else {}
-        return {
-            "pair_tiv_mn": case.pair_tiv_mn,
-            "share_of_imports": case.share_of_imports,
-            "imports_total_mn": case.imports_total_mn,
-            "verdicts": {str(k): int(v) for k, v in dict(verdicts).items()},
-            "reported": int(len(case.reported)),
-            "is_full": case.is_full,
-            "is_pair_covered": case.is_pair_covered,
-            "vintage": case.register.vintage,
-        }, tables
-    except Exception as err:  # noqa: BLE001
-        return {"error": f"{type(err).__name__}: {err}"}, tables
 
 
 # --------------------------------------------------------------------------------------------- run
@@ -470,18 +447,16 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
             future = executor.submit(_build_worker, job.build_kwargs(), str(reports), built_at)
             future.add_done_callback(lambda _f: bar.update(1))
             futures[future] = i
-        # The parent's share of the work, done while the workers build: the index figures.
-        registers: dict = {}
-        tables = None
-        for i, job in enumerate(briefs):
-            figures[i], tables = _figures(job, registers, tables)
         for future in cf.as_completed(futures):
             i = futures[future]
             try:
                 results[i] = future.result()
+                # the index figures: those of the brief as built (read by the worker from its notebook)
+                figures[i] = results[i].pop("figures", None) or {"error": "the brief was not built"}
             except Exception as err:  # noqa: BLE001 - a worker died (killed, out of memory, ...)
                 results[i] = {"ok": False, "error": f"worker failed: {type(err).__name__}: {err}",
                               "traceback": ""}
+                figures[i] = {"error": "the brief was not built"}
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         stack.close()

@@ -11,7 +11,7 @@ from IPython.display import HTML
 from analysis import __version__, charts, judgements
 from analysis import report_html as rh
 from analysis.alliances import YEAR_RULE
-from analysis.case import Case, compute_case
+from analysis.case import KEY_FIGURES, Case, compute_case, key_figures
 from analysis.claims import SUPPORTED_YEAR_SHARE
 from analysis.params import check_brief_parameters, check_period_in_data
 from analysis.transfers import load_transfers
@@ -48,7 +48,10 @@ def title(case: Case) -> HTML:
     subtitle = f"Arms transfers from {p.supplier} to {p.recipient}, {judgements.period(case)}"
     if p.ally:
         subtitle += f", set against {p.supplier}'s supply to its ally {p.ally}"
-    return rh.title_block(f"{p.supplier} → {p.recipient}: arms-transfer brief", subtitle, facts)
+    block = rh.title_block(f"{p.supplier} → {p.recipient}: arms-transfer brief", subtitle, facts)
+    # The headline figures ride along in the output's metadata (not shown): the batch index reads them
+    # from the executed notebook instead of computing the case again.
+    return HTML(block.data, metadata={KEY_FIGURES: key_figures(case)})
 
 
 def key_judgements(case: Case) -> HTML:

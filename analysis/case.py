@@ -141,3 +141,42 @@ def compute_case(params: BriefParams, register=None, tables: dict | None = None)
         open_orders=figures.open_orders(deals, supplier=s, recipient=r, since=start - 10),
         tables=tables,
     )
+
+
+#: Where a brief's key figures travel: the metadata of the title cell's HTML output, under this key.
+KEY_FIGURES = "armsbrief_key_figures"
+
+
+def key_figures(case: Case) -> dict:
+    """The brief's headline figures as plain JSON values (NaN as None), for the batch index page."""
+    def number(value):
+        if value is None:
+            return None
+        value = float(value)
+        return None if value != value else value  # NaN -> None
+
+    verdicts = case.claim_checks["verdict"].value_counts() if len(case.claim_checks) else {}
+    return {
+        "pair_tiv_mn": number(case.pair_tiv_mn),
+        "share_of_imports": number(case.share_of_imports),
+        "imports_total_mn": number(case.imports_total_mn),
+        "verdicts": {str(k): int(v) for k, v in dict(verdicts).items()},
+        "reported": int(len(case.reported)),
+        "is_full": bool(case.is_full),
+        "is_pair_covered": bool(case.is_pair_covered),
+        "vintage": str(case.register.vintage),
+    }
+
+
+def key_figures_of_notebook(path) -> dict | None:
+    """The key figures an executed brief notebook carries (see :data:`KEY_FIGURES`), else None."""
+    import json
+
+    with open(path, encoding="utf-8") as fh:
+        nb = json.load(fh)
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            found = (output.get("metadata") or {}).get("text/html", {}).get(KEY_FIGURES)
+            if found is not None:
+                return found
+    return None
