@@ -127,12 +127,11 @@ class _Printer(threading.Thread):
         finally:
             self.broken = True
             self._fail_pending()
-            for close in ((browser.close if browser else None), manager.stop):
-                if close is not None:
-                    try:
-                        close()
-                    except Exception:  # noqa: BLE001,S110 - shutting down anyway
-                        pass
+            with contextlib.suppress(Exception):  # shutting down anyway
+                if browser is not None:
+                    browser.close()
+            with contextlib.suppress(Exception):
+                manager.stop()
 
     def _fail_pending(self) -> None:
         while True:

@@ -340,7 +340,6 @@ class BriefHTMLExporter(HTMLExporter):
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
-
 # --------------------------------------------------------------------------- PDF
 _PDF_LOCK = threading.Lock()
 
@@ -427,13 +426,12 @@ def prewarm(engine: str | None = None) -> None:
                 from analysis import chromium
 
                 chromium.prewarm()
-                BriefHTMLExporter(built_at=0).from_notebook_node(nbformat.v4.new_notebook())
-                return
-            import weasyprint
+            else:
+                import weasyprint
 
-            font_config, css = _print_assets(str((TEMPLATES_DIR / TEMPLATE_NAME / "brief.css").resolve()))
-            weasyprint.HTML(string="<p>armsbrief</p>", url_fetcher=_url_fetcher()).render(
-                stylesheets=[css], font_config=font_config)
+                font_config, css = _print_assets(str((TEMPLATES_DIR / TEMPLATE_NAME / "brief.css").resolve()))
+                weasyprint.HTML(string="<p>armsbrief</p>", url_fetcher=_url_fetcher()).render(
+                    stylesheets=[css], font_config=font_config)
             BriefHTMLExporter(built_at=0).from_notebook_node(nbformat.v4.new_notebook())
         except Exception as err:  # noqa: BLE001
             logging.getLogger(__name__).debug("armsbrief: prewarm failed: %s", err)
