@@ -38,17 +38,21 @@ Running
 Briefs are built in worker processes (``concurrent.futures.ProcessPoolExecutor``, ``jobs`` of them,
 default one per core), each calling :func:`analysis.build.build_brief`; a tqdm progress bar counts
 them. Workers are forked from multiprocessing's fork server after it has imported the build's
-modules once (so a script calling :func:`run_batch` needs the usual ``if __name__ == "__main__":``
-guard), and each worker forks a kernel fork server (:mod:`analysis.kernels`) when
-:mod:`analysis.build` uses one, so that its briefs start their kernels in milliseconds. A failing brief does not stop the others: the summary at the end names every failed brief and
-why, and :func:`run_batch` returns False (``armsbrief batch`` exits with status 1). Workers keep the
-notebook kernels' console output in ``<reports>/.batch-logs/`` (named in the summary on failure).
+modules and warmed them up with a throwaway brief once (so a script calling :func:`run_batch` needs
+the usual ``if __name__ == "__main__":`` guard); each worker forks a kernel fork server
+(:mod:`analysis.kernels`) when :mod:`analysis.build` uses one, so that its briefs start their kernels
+in milliseconds, and all workers print their PDFs with this process's one browser
+(:func:`analysis.chromium.print_server`). A failing brief does not stop the others: the summary at
+the end names every failed brief and why, and :func:`run_batch` returns False (``armsbrief batch``
+exits with status 1). Workers keep the notebook kernels' console output in ``<reports>/.batch-logs/``
+(named in the summary on failure).
 
-While the workers build, this process computes each brief's key figures with
-:func:`analysis.case.compute_case` (no HTML is parsed) and finally writes ``<reports>/index.html``:
-one self-contained page (inline CSS, no JavaScript, every value escaped) linking every brief with the
-registered TIV of the pair in the period, its share of the recipient's imports where it can be
-computed, the claim verdicts and the number of reported (non-register) items.
+Each worker reads the key figures of the brief it built from the executed notebook (the title cell's
+output metadata, :func:`analysis.case.key_figures_of_notebook`; no HTML is parsed, nothing is computed
+twice), and this process finally writes ``<reports>/index.html``: one self-contained page (inline CSS,
+no JavaScript, every value escaped) linking every brief with the registered TIV of the pair in the
+period, its share of the recipient's imports where it can be computed, the claim verdicts and the
+number of reported (non-register) items; a brief that failed shows why instead.
 """
 from __future__ import annotations
 
@@ -365,11 +369,11 @@ def _build_worker(kwargs: dict, reports_dir: str, built_at: str) -> dict:
 
 # What every worker imports before its first brief: imported once in multiprocessing's fork server
 # and inherited by each worker it forks, instead of once per worker.
-# (analysis.brief, analysis.screen and ipykernel are for the kernel fork server each worker forks;
-# analysis.warm warms them up once for all: see analysis.brief.warm_up.)
+# (analysis.brief, analysis.screen and ipykernel's modules are for the kernel fork server each worker
+# forks; analysis.warm warms them up once for all: see analysis.brief.warm_up.)
 _WORKER_PRELOAD = ["analysis.batch", "analysis.build", "analysis.case", "analysis.exporters", "papermill",
                    "nbformat", "nbclient", "analysis.brief", "analysis.screen", "ipykernel.kernelapp",
-                   "matplotlib.font_manager", "analysis.warm"]
+                   "matplotlib.font_manager"]
 # ... and the PDF engine's modules
 _ENGINE_PRELOAD = {"chromium": ["analysis.chromium", "playwright.sync_api"], "weasyprint": ["weasyprint"]}
 
@@ -379,9 +383,13 @@ def _worker_context():
     forked from this process, which may hold threads such as tqdm's monitor)."""
     try:
         ctx = multiprocessing.get_context("forkserver")
+        from analysis.kernels import KERNEL_PRELOAD
         from analysis.params import default_pdf_engine
 
-        ctx.set_forkserver_preload(_WORKER_PRELOAD + _ENGINE_PRELOAD[default_pdf_engine()])
+        # debugpy (imported by ipykernel's debugger) warns about frozen modules on import unless told not to
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        ctx.set_forkserver_preload([*_WORKER_PRELOAD, *KERNEL_PRELOAD, *_ENGINE_PRELOAD[default_pdf_engine()],
+                                    "analysis.warm"])  # the warm-up last: it runs a brief with all of them
         from multiprocessing import forkserver
 
         forkserver.ensure_running()  # returns at once; the server preloads in the background
