@@ -222,3 +222,23 @@ def test_the_fork_server_is_not_forked_from_a_process_that_ran_a_kernel():
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+@pytest.mark.parametrize("which", [1, 2], ids=["fork-server kernels", "other kernels"])
+def test_a_stopping_kernel_is_polled_every_few_milliseconds_not_every_tenth_of_a_second(which, monkeypatch):
+    import asyncio
+
+    manager = kernels._classes()[which]()
+    answers = iter([True, True, False])
+    sleeps = []
+
+    async def is_alive():
+        return next(answers)
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    monkeypatch.setattr(manager, "_async_is_alive", is_alive)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    asyncio.run(manager._async_wait(pollinterval=0.1))  # as jupyter_client's graceful shutdown calls it
+    assert sleeps == [kernels.POLL_S, kernels.POLL_S] and kernels.POLL_S <= 0.01
