@@ -19,7 +19,10 @@ Canonical names (the rule briefs rely on):
 
 Lookup is case-, whitespace-, accent- and apostrophe-insensitive. Names not in the tables fall back
 to country_converter's regular expressions (only for names without ``*`` or parentheses, so
-"Wagner (Russia)" is never silently read as Russia). country_converter's data file is read directly:
+"Wagner (Russia)" is never silently read as Russia). Those regexes search anywhere in a name
+("Korea, Republic of"), so they also accept "Belaruss" or "Not Belarus": a brief's parameters must
+therefore be known spellings (:func:`is_known_spelling`; :mod:`analysis.params` suggests the regex's
+reading instead of taking it). country_converter's data file is read directly:
 its ``CountryConverter()`` constructor fails under pandas 3.
 """
 from __future__ import annotations
@@ -216,6 +219,17 @@ def _suggest(name: str) -> list[str]:
         if shown not in suggestions:
             suggestions.append(shown)
     return suggestions[:3]
+
+
+def is_known_spelling(name: str) -> bool:
+    """True when ``name`` is a spelling in the tables (a canonical name, one of country_converter's short
+    or official names, an alias; case, accents and spacing aside), not just a match of one of
+    country_converter's regular expressions ("Belaruss" and "Byelorussia" both match Belarus's)."""
+    if not isinstance(name, str):
+        return False
+    cleaned = " ".join(name.split())
+    index = _index()[0]
+    return _key(cleaned) in index or _key(cleaned.rstrip("*").rstrip()) in index
 
 
 def normalise(name: str, *, context: str | None = None) -> str:

@@ -131,7 +131,7 @@ def _period(start_year, end_year) -> tuple[int, int]:
 
 
 def _country(name: str, value, *, optional: bool = False) -> str | None:
-    from analysis.countries import UnknownCountryError, normalise
+    from analysis.countries import UnknownCountryError, is_known_spelling, normalise
 
     if value is None or (isinstance(value, str) and not value.strip()):
         if optional:
@@ -140,9 +140,15 @@ def _country(name: str, value, *, optional: bool = False) -> str | None:
     if not isinstance(value, str):
         raise ParameterError(f"parameter {name!r} must be a country name (text), got {value!r}")
     try:
-        return normalise(value)
+        canonical = normalise(value)
     except UnknownCountryError as err:
         raise ParameterError(f"parameter {name!r}: {err}") from None
+    # Only a regex reading ("Belaruss", "Not Belarus", "Byelorussia"): suggest it, do not take it.
+    # (A starred name is a SIPRI actor by its own mark, as in the registers.)
+    if not is_known_spelling(value) and not value.strip().endswith("*"):
+        raise ParameterError(f"parameter {name!r}: {value!r} is not a known spelling of a country or actor; "
+                             f"did you mean {canonical!r}?")
+    return canonical
 
 
 def _alliance(value, *, optional: bool) -> str | None:
