@@ -421,17 +421,9 @@ def _validate(name: str, path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndar
     header, records = _records(data, path)
     expected = list(schema.columns)
     if header != expected:
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = []
-        if missing:
-            detail.append(f"missing {missing}")
-        if extra:
-            detail.append(f"unexpected {extra}")
-        if not detail:
-            detail.append("same columns in another order")
+        detail = provenance.column_difference(expected, header, expected_name="schema", actual_name="file")
         raise CaseDataError(path, [Problem(1, None, _NO_VALUE, "header", f"the columns {expected}",
-                                           "; ".join(detail) + "; the schema (analysis/schemas.py), the sidecar "
+                                           detail + "; the schema (analysis/schemas.py), the sidecar "
                                            "and the file must agree")], stage="header")
     frame = _convert(header, records, schema, path)
     try:

@@ -302,9 +302,10 @@ def validate_sidecar(csv_path: Path | str, *, data: bytes | None = None) -> dict
     if isinstance(columns, dict) and columns:
         described = [str(c) for c in columns]
         if header != described:
-            problems.append("columns: do not match the CSV header "
-                            f"({_describe_list_difference(described, header)}); "
-                            f"the header is {header}")
+            difference = column_difference(described, header, missing="described but not in the CSV",
+                                           extra="in the CSV but not described", expected_name="sidecar",
+                                           actual_name="CSV")
+            problems.append(f"columns: do not match the CSV header ({difference}); the header is {header}")
     if isinstance(meta.get("rows"), int) and not isinstance(meta["rows"], bool) and meta["rows"] != rows:
         problems.append(f"rows: is {meta['rows']} but {csv_path.name} has {rows} data rows")
 
@@ -321,18 +322,22 @@ def validate_sidecar(csv_path: Path | str, *, data: bytes | None = None) -> dict
     return meta
 
 
-def _describe_list_difference(expected: list[str], actual: list[str]) -> str:
-    missing = [c for c in expected if c not in actual]
-    extra = [c for c in actual if c not in expected]
+def column_difference(expected: list[str], actual: list[str], *, missing: str = "missing",
+                      extra: str = "unexpected", expected_name: str = "expected", actual_name: str = "found") -> str:
+    """How the column list ``actual`` differs from ``expected``: the names missing from it, the extra ones,
+    or, with the same names, the first position where the order differs (labels as given)."""
+    absent = [c for c in expected if c not in actual]
+    added = [c for c in actual if c not in expected]
     parts = []
-    if missing:
-        parts.append(f"described but not in the CSV: {missing}")
-    if extra:
-        parts.append(f"in the CSV but not described: {extra}")
+    if absent:
+        parts.append(f"{missing}: {absent}")
+    if added:
+        parts.append(f"{extra}: {added}")
     if not parts:
-        first = next(i for i, (a, b) in enumerate(zip(expected, actual)) if a != b)
+        first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), min(len(expected), len(actual)))
         parts.append(f"same names in a different order, first difference at position {first + 1}: "
-                     f"sidecar {expected[first]!r}, CSV {actual[first]!r}")
+                     f"{expected_name} {expected[first]!r}, {actual_name} {actual[first]!r}"
+                     if first < min(len(expected), len(actual)) else "a name repeated")
     return "; ".join(parts)
 
 

@@ -396,7 +396,7 @@ def test_checksum_is_checked_before_the_schema(case_dir):
 def test_header_must_match_the_schema(case_dir):
     header = [c for c in schemas.SCHEMAS["alliances"].columns if c != "notes"] + ["comment"]
     write_table(case_dir, "alliances", [GOOD["alliances"]], header=header)
-    with pytest.raises(CaseDataError, match=r"missing \['notes'\]; unexpected \['comment'\]"):
+    with pytest.raises(CaseDataError, match=r"missing: \['notes'\]; unexpected: \['comment'\]"):
         casedata.load_table("alliances")
 
 

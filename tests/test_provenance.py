@@ -256,3 +256,12 @@ def test_real_datasets_describe_for_the_colophon():
     described = provenance.describe_datasets()
     assert [d["file"] for d in described] == [p.name for p in _real_csvs()]
     assert all(d["is_checksum_verified"] for d in described)
+
+
+def test_column_difference_names_missing_extra_or_the_first_reordered_position():
+    from analysis.provenance import column_difference
+
+    assert column_difference(["a", "b"], ["a", "x"]) == "missing: ['b']; unexpected: ['x']"
+    assert column_difference(["a", "b", "c"], ["a", "c", "b"], expected_name="sidecar", actual_name="CSV") == (
+        "same names in a different order, first difference at position 2: sidecar 'b', CSV 'c'")
+    assert column_difference(["a", "b"], ["a", "b", "b"]) == "a name repeated"
