@@ -280,6 +280,11 @@ def run_build(notebook: Path, slug: str, parameters: dict, *, formats=FORMATS,
     try:
         t0 = time.perf_counter()
         executed = tmp / f"{slug}.ipynb"
+        # papermill (with nbclient and jupyter_client) is imported here, before the prewarm thread imports
+        # nbconvert, which imports them too: two threads importing one package at once can end in
+        # "cannot import name ... from partially initialized module" (seen in 1 of ~20 cold builds).
+        import papermill  # noqa: F401
+
         _prewarm_renderers()
         nb = _execute(notebook, executed, parameters)
         seconds = {"execute": time.perf_counter() - t0}

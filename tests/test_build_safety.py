@@ -237,3 +237,29 @@ def test_concurrent_builds_in_separate_processes(tmp_path):
     # the HTML is exactly the rendering of the notebook beside it: both come from the same build
     rendered, _ = BriefHTMLExporter(built_at=f"{end}-01-01T00:00:00Z").from_notebook_node(executed)
     assert rendered == html
+
+
+PREWARM_PROBE = """
+import json, sys
+from analysis import build
+
+def probe():  # what the main thread has imported when the prewarm thread would start
+    print(json.dumps({{m: m in sys.modules for m in ("papermill", "nbclient", "jupyter_client")}}))
+    raise SystemExit(0)
+
+build._prewarm_renderers = probe
+build.build_brief("Belarus", "Azerbaijan", "Armenia", "CSTO", 2018, 2022, "embedded", reports_dir={tmp!r})
+"""
+
+
+def test_papermill_is_imported_before_the_prewarm_thread_starts_importing_nbconvert(tmp_path):
+    # Both import jupyter_client; importing one package from two threads at once can fail with
+    # "partially initialized module" (an intermittent failure of cold builds, found by the benchmark).
+    import json
+
+    out = subprocess.run([sys.executable, "-c", PREWARM_PROBE.format(tmp=str(tmp_path))], capture_output=True,
+                         text=True, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"papermill": True, "nbclient": True,
+                                                                "jupyter_client": True}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]  # the half build was removed
