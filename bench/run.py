@@ -276,16 +276,13 @@ def run_one_by_one_timed(jobs: list, folder: Path, log: Path) -> tuple[float, bo
     user without the batch command would (wall time)."""
     env = {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}
     ok, t0 = True, time.perf_counter()
-    with open(log, "ab") as fh:
-        for job in jobs:
-            k = job.build_kwargs()
-            cmd = [sys.executable, "-m", "analysis.cli", "brief", "--supplier", k["supplier"],
-                   "--recipient", k["recipient"], "--ally", k["ally"], "--alliance", k["alliance"],
-                   "--start", str(k["start_year"]), "--end", str(k["end_year"]), "--transfers", k["transfers"],
-                   "--formats", ",".join(k["formats"])]
-            fh.write(f"\n==== {' '.join(cmd)}\n".encode())
-            fh.flush()
-            ok = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env).returncode == 0 and ok
+    for job in jobs:
+        k = job.build_kwargs()
+        cmd = [sys.executable, "-m", "analysis.cli", "brief", "--supplier", k["supplier"],
+               "--recipient", k["recipient"], "--ally", k["ally"], "--alliance", k["alliance"],
+               "--start", str(k["start_year"]), "--end", str(k["end_year"]), "--transfers", k["transfers"],
+               "--formats", ",".join(k["formats"])]
+        ok = run_logged(cmd, env, log)[1] and ok
     return time.perf_counter() - t0, ok
 
 
@@ -308,13 +305,30 @@ def parallel_ceiling(order: list[int]) -> dict:
 def run_batch_timed(spec: Path, jobs: int, folder: Path, log: Path) -> tuple[float, bool]:
     """``armsbrief batch SPEC --jobs N`` in a fresh process, as a user runs it (wall time)."""
     cmd = [sys.executable, "-m", "analysis.cli", "batch", str(spec), "--jobs", str(jobs)]
-    env = {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}
+    return run_logged(cmd, {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}, log)
+
+
+FAILED: list[str] = []  # commands that failed in this run (their output is kept in the log)
+
+
+def run_logged(cmd: list[str], env: dict, log: Path) -> tuple[float, bool]:
+    """Run ``cmd`` with its output appended to ``log``; (wall seconds, success). A failure is shown at
+    once (the end of its output), and the scratch folder is then kept for its logs."""
     with open(log, "ab") as fh:
         fh.write(f"\n==== {' '.join(cmd)}\n".encode())
         fh.flush()
+        start = fh.tell()
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        return time.perf_counter() - t0, proc.returncode == 0
+        seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        FAILED.append(" ".join(cmd))
+        with open(log, "rb") as fh:
+            fh.seek(start)
+            tail = fh.read().decode("utf-8", "replace").replace("\r", "\n").splitlines()[-12:]
+        print(f"    ! exit {proc.returncode}: {' '.join(cmd)}\n" + "\n".join(f"      | {line}" for line in tail),
+              file=sys.stderr, flush=True)
+    return seconds, proc.returncode == 0
 
 
 # ------------------------------------------------------------------------------------------------ report
@@ -377,7 +391,9 @@ def main(argv=None) -> int:
     finally:
         if args.json:
             args.json.write_text(json.dumps({"figures": rep.data, "goals": rep.goals}, indent=1, default=str))
-        if not args.keep:
+        if FAILED:
+            print(f"\n{len(FAILED)} command(s) failed; their output is in {log} (scratch kept in {WORK})")
+        elif not args.keep:
             shutil.rmtree(WORK, ignore_errors=True)
 
 
@@ -576,7 +592,7 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
                      f"({n / b['one_by_one_s']:.3f} briefs/s)",
                      f"batch with 2 workers: {b['one_by_one_s'] / b['parallel_s']:.2f}x their throughput")
         if not b["all_built"]:
-            print("  ! some briefs failed to build (run with --keep and see .bench/)")
+            print("  ! some briefs failed to build: see the failures printed above and .bench/children.log")
 
     section("Goals")
     for name, ok, detail in rep.goals:
