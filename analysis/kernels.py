@@ -64,8 +64,8 @@ KERNEL_PRELOAD = ("ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugge
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 #: Seconds between checks whether a kernel that was told to stop has exited.
 POLL_S = 0.005
-#: Seconds a starting kernel's IOPub gets to deliver the idle status of a kernel_info request before
-#: the request is repeated (it arrives within a millisecond once IOPub is connected).
+#: Seconds a starting kernel's IOPub first gets to deliver the idle status of a kernel_info request
+#: before the request is repeated (it arrives within a millisecond once IOPub is connected).
 IOPUB_WAIT_S = 0.01
 # No helper threads in the fork server: forking a process with threads is unsafe.
 _SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -388,21 +388,27 @@ def _classes():
 
         jupyter_client's ``wait_for_ready`` ends by waiting for 0.2 s of silence on IOPub (a fifth of
         a build's kernel overhead). Here the kernel is ready once it has answered ``kernel_info`` on
-        the shell channel *and* its "idle" status for that request has come through IOPub (so IOPub
-        is connected too); no flush is needed, as nbclient only reads IOPub messages whose parent
-        is the cell it runs. While IOPub is not connected yet, the request is repeated.
+        the shell channel *and* the "idle" status of one of those requests has come through IOPub
+        (so IOPub is connected too); no flush is needed, as nbclient only reads IOPub messages whose
+        parent is the cell it runs. While IOPub is not connected yet, the request is repeated.
         """
 
         async def wait_for_ready(self, timeout=None):
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            asked: set[str] = set()
+            wait = IOPUB_WAIT_S
             while True:
                 msg_id = self.kernel_info()
+                asked.add(msg_id)
                 reply = await self._reply_to(msg_id, deadline)
                 # IOPub may not be connected yet (ZeroMQ's subscription takes a moment: its first
-                # messages are then lost, as on most starts): ask again soon.
-                if reply is not None and await self._idle_after(msg_id, min(deadline, time.monotonic() + IOPUB_WAIT_S)):
+                # messages are then lost, as on most starts): ask again soon. The idle status of any
+                # of the requests proves IOPub connected (on a busy machine it can come late); each
+                # retry waits twice as long, up to 0.2 s.
+                if reply is not None and await self._idle_after(asked, min(deadline, time.monotonic() + wait)):
                     self._handle_kernel_info_reply(reply)
                     return
+                wait = min(2 * wait, 0.2)
                 if not await self._async_is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
@@ -419,7 +425,7 @@ def _classes():
                 if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
                     return msg
 
-        async def _idle_after(self, msg_id, until) -> bool:
+        async def _idle_after(self, msg_ids, until) -> bool:
             from queue import Empty
 
             while True:
@@ -427,7 +433,7 @@ def _classes():
                     msg = await self.iopub_channel.get_msg(timeout=max(0.0, until - time.monotonic()))
                 except Empty:
                     return False
-                if (msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "status"
+                if (msg.get("parent_header", {}).get("msg_id") in msg_ids and msg["msg_type"] == "status"
                         and msg["content"].get("execution_state") == "idle"):
                     return True
 

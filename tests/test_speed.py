@@ -242,3 +242,52 @@ def test_a_stopping_kernel_is_polled_every_few_milliseconds_not_every_tenth_of_a
     monkeypatch.setattr(asyncio, "sleep", sleep)
     asyncio.run(manager._async_wait(pollinterval=0.1))  # as jupyter_client's graceful shutdown calls it
     assert sleeps == [kernels.POLL_S, kernels.POLL_S] and kernels.POLL_S <= 0.01
+
+
+def test_kernel_readiness_accepts_the_late_idle_status_of_an_earlier_request():
+    """On a busy machine the idle status of the first kernel_info request can come after the retry;
+    it proves IOPub connected as well as the second one's would (waiting only for the newest one
+    could miss every window)."""
+    import asyncio
+    from queue import Empty
+
+    client_class = kernels._classes()[1]().client_factory
+
+    class IOPub:
+        def __init__(self):
+            self.queue = []
+
+        async def get_msg(self, timeout=None):
+            if not self.queue:
+                raise Empty
+            return self.queue.pop(0)
+
+    class Client(client_class):
+        asked: list
+        iopub = None
+
+        @property
+        def iopub_channel(self):
+            return self.iopub
+
+        def kernel_info(self):
+            msg_id = f"request-{len(self.asked)}"
+            self.asked.append(msg_id)
+            if len(self.asked) == 2:  # the first request's idle arrives only now, late
+                self.iopub.queue.append({"parent_header": {"msg_id": "request-0"}, "msg_type": "status",
+                                         "content": {"execution_state": "idle"}})
+            return msg_id
+
+        async def _reply_to(self, msg_id, deadline):
+            return {"msg_id": msg_id}
+
+        def _handle_kernel_info_reply(self, reply):
+            self.ready_with = reply
+
+        async def _async_is_alive(self):
+            return True
+
+    client = Client()
+    client.asked, client.iopub = [], IOPub()
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == ["request-0", "request-1"] and client.ready_with == {"msg_id": "request-1"}
