@@ -29,6 +29,10 @@ even where the machine is noisy (the absolute seconds are not). Reported values 
   on shared virtual machines two "cores" often give well under 2x) and the same briefs built one
   after another with ``armsbrief brief`` (a fresh process each), once.
 
+The header also prints the CPU "steal" during the run (Linux /proc/stat: time the hypervisor gave to
+other guests): on a shared virtual machine a busy host slows everything down, and not evenly (a build
+of several processes suffers more than the mostly-waiting floor), so compare runs with similar steal.
+
 The real-register parts are skipped, with the reason printed, when ``../shared/sipri`` is absent.
 Scratch output goes to ``.bench/`` (git-ignored) and is removed at the end (``--keep`` keeps it).
 This is a benchmark, not a test: it prints figures and flags the goals, and exits 0 either way.
@@ -73,6 +77,24 @@ def median(values):
 
 def maxrss_mib(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat, Linux), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            return [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(start: list[int] | None, end: list[int] | None) -> float | None:
+    """Share of the CPU time between two :func:`cpu_times` that the hypervisor gave to other guests
+    ("steal"): on a shared virtual machine, the benchmark's own noise."""
+    if not start or not end or len(start) < 8 or len(end) < 8:
+        return None
+    total = sum(end[:8]) - sum(start[:8])
+    return (end[7] - start[7]) / total if total > 0 else None
 
 
 def quiet_kernel_logs() -> None:
@@ -408,6 +430,7 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
     forkserver = uses_fork_server()
     skip = set(args.skip)
     load_start = os.getloadavg()
+    cpu_start = cpu_times()
     d = rep.data
 
     # ================================================================ measure
@@ -481,6 +504,10 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
     print(f"load average {' '.join(f'{x:.2f}' for x in load_start)} at the start, "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end; medians of {runs} runs"
           f"{' (--quick)' if args.quick else ''}; ratios against the floor of this run")
+    steal = d["steal_share"] = steal_share(cpu_start, cpu_times())
+    if steal is not None:
+        print(f"CPU steal during the run (time the hypervisor gave to other guests): {steal:.1%}"
+              + (": a busy host, expect slower and noisier figures" if steal > 0.05 else ""))
     print("kernel fork server (analysis.kernels): "
           + ("used by analysis.build" if forkserver else "NOT available: analysis.build has no kernels hook"))
 
