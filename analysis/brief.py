@@ -289,7 +289,8 @@ def warm_up() -> None:
     each paying those costs again (on the benchmark machine 5-10 % off each forked brief, beyond
     what the fork server's imports save; it costs ~1.5 s once). Nothing computed here is kept: no
     result, figure or setting outlives the call (charts are closed, the house style is a context),
-    and every build still reads and checks its own data. Done once per process (a fork of a warm process is warm).
+    and every build still reads and checks its own data. Done once per process (a fork of a warm
+    process is warm).
     """
     global _warm
     if _warm:

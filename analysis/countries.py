@@ -186,14 +186,19 @@ def _by_regex(name: str) -> _Entity | None:
 
 
 @lru_cache(maxsize=4096)
-def _resolve(name: str) -> _Entity | None:
+def _in_tables(cleaned: str, bare: str) -> _Entity | None:
+    """The entity a spelling names in the tables (as written, or without SIPRI's ``*`` marks)."""
     index = _index()[0]
+    return index.get(_key(cleaned)) or index.get(_key(bare))
+
+
+def _resolve(name: str) -> _Entity | None:
     cleaned = " ".join(name.split())
     stars = len(cleaned) - len(cleaned.rstrip("*"))
     bare = cleaned.rstrip("*").rstrip()
     if not bare:
         return None
-    entity = index.get(_key(cleaned)) or index.get(_key(bare))
+    entity = _in_tables(cleaned, bare)
     if entity is not None:
         return entity
     if stars:
@@ -228,8 +233,7 @@ def is_known_spelling(name: str) -> bool:
     if not isinstance(name, str):
         return False
     cleaned = " ".join(name.split())
-    index = _index()[0]
-    return _key(cleaned) in index or _key(cleaned.rstrip("*").rstrip()) in index
+    return _in_tables(cleaned, cleaned.rstrip("*").rstrip()) is not None
 
 
 def normalise(name: str, *, context: str | None = None) -> str:

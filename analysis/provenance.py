@@ -334,10 +334,10 @@ def column_difference(expected: list[str], actual: list[str], *, missing: str = 
     if added:
         parts.append(f"{extra}: {added}")
     if not parts:
-        first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), min(len(expected), len(actual)))
-        parts.append(f"same names in a different order, first difference at position {first + 1}: "
-                     f"{expected_name} {expected[first]!r}, {actual_name} {actual[first]!r}"
-                     if first < min(len(expected), len(actual)) else "a name repeated")
+        first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), None)
+        parts.append("a name repeated" if first is None else
+                     f"same names in a different order, first difference at position {first + 1}: "
+                     f"{expected_name} {expected[first]!r}, {actual_name} {actual[first]!r}")
     return "; ".join(parts)
 
 

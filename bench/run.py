@@ -173,14 +173,15 @@ def child_warm(args) -> dict:
     if forkserver:
         kernels.enable()
     paired = args.paired
+    floor_out = Path(args.reports) / "floor-out.ipynb"
     if paired:  # floor runs beside every build, in this process: the ratio of each pair
         notebook = empty_notebook(Path(args.reports))
-        floor_once(notebook, Path(args.reports) / "floor-out.ipynb")  # warm-up: first kernel start
+        floor_once(notebook, floor_out)  # warm-up: first kernel start
 
     def floor_beside() -> float:
         """The better of two floor runs (one in five hangs ~3 s in ipykernel's shutdown; taking the
         better one can only make the floor smaller, i.e. the ratio stricter)."""
-        return min(floor_once(notebook, Path(args.reports) / "floor-out.ipynb") for _ in range(2))
+        return min(floor_once(notebook, floor_out) for _ in range(2))
 
     runs = []
     try:
