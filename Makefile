@@ -48,7 +48,7 @@ test: $(TEST_STAMP) ## run all tests (unit, data checks, notebook regression, br
 	@$(BIN)/python -m pytest
 
 references: $(STAMP) ## regenerate the nbval reference notebooks after an intended change
-	@$(BIN)/python -m analysis.references
+	@$(BIN)/python -m analysis.pipeline.references
 
 lab: $(STAMP) ## open JupyterLab in the project environment (installs it on first use)
 	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install -q -e ".[dev,lab]"

@@ -20,7 +20,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BRIEF_NOTEBOOK = NOTEBOOKS_DIR / "brief.ipynb"
 SCREEN_NOTEBOOK = NOTEBOOKS_DIR / "alliance_screen.ipynb"
 
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = PACKAGE_DIR / "render" / "templates"
 REPORTS_DIR = Path(os.environ.get("ARMSBRIEF_REPORTS_DIR", PROJECT_ROOT / "reports"))
 
 # Real SIPRI exports beside the repository, used only by tests and benchmarks.

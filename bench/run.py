@@ -8,16 +8,16 @@ even where the machine is noisy (the absolute seconds are not). Reported values 
   round trip, shutdown): the least any notebook build can cost. Measured at the start and again at
   the end of the run (at least 5 runs each); the median of all those runs is the floor.
 * **default brief** (Belarus -> Azerbaijan, ally Armenia, CSTO, 2018-2022, embedded data; HTML and
-  PDF) end to end with :func:`analysis.build.build_brief`:
+  PDF) end to end with :func:`analysis.pipeline.build.build_brief`:
   - *cold*: the first build in a fresh process (each run a new process; imports included);
   - *warm*: repeat builds in one process, with each stage (execute, HTML, PDF, the rest = parameter
     and data checks and the atomic publish). With kernels forked from the kernel fork server
-    (:mod:`analysis.kernels`) when :mod:`analysis.build` takes its kernels from there, and then also
+    (the fence :mod:`analysis.pipeline.fast`) where the fence allows it, and then also
     without it for comparison. Each build has floor runs beside it in the same process (the better
     of two, alternately before and after it); the goal's ratio is the median of build / floor over
     those pairs, which cancels the machine's drift over minutes (the run's floor is printed too).
 * **registers**: each real SIPRI register in ``../shared/sipri/*/trade-register.csv`` loaded and
-  normalised (:func:`analysis.sipri.load_register`) cold (``use_cache=False``) and from the Parquet
+  normalised (:func:`analysis.sources.sipri.load_register`) cold (``use_cache=False``) and from the Parquet
   cache (a private cache folder: the project's ``data/cache`` is not touched).
 * **peak memory** (``getrusage`` maxrss of the building process and of its notebook kernel) of a brief
   built on the full classic register, and the resident memory of the PDF browser's processes after it.
@@ -105,9 +105,9 @@ def quiet_kernel_logs() -> None:
 
 
 def uses_fork_server() -> bool:
-    from analysis import build
+    from analysis.pipeline import fast
 
-    return getattr(build, "kernels", None) is not None
+    return fast.kernels_available()
 
 
 def empty_notebook(folder: Path) -> Path:
@@ -121,7 +121,7 @@ def empty_notebook(folder: Path) -> Path:
 
 
 def floor_once(notebook: Path, out: Path) -> float:
-    """papermill executing an empty notebook with kernel python3, as analysis.build calls it."""
+    """papermill executing an empty notebook with kernel python3, as analysis.pipeline.build calls it."""
     import papermill as pm
 
     from analysis import paths
@@ -139,7 +139,7 @@ def registers() -> list[Path]:
 
 
 def classic_register() -> Path | None:
-    from analysis.sipri import detect_format
+    from analysis.sources.sipri import detect_format
 
     for path in reversed(registers()):  # newest first
         with contextlib.suppress(Exception):
@@ -154,7 +154,7 @@ def classic_register() -> Path | None:
 def child_cold(args) -> dict:
     t_start = time.perf_counter()
     quiet_kernel_logs()
-    from analysis.build import build_brief
+    from analysis.pipeline.build import build_brief
 
     t_import = time.perf_counter() - t_start
     t0 = time.perf_counter()
@@ -166,12 +166,12 @@ def child_cold(args) -> dict:
 
 def child_warm(args) -> dict:
     quiet_kernel_logs()
-    from analysis import kernels
-    from analysis.build import build_brief
+    from analysis.pipeline import fast
+    from analysis.pipeline.build import build_brief
 
     forkserver = args.forkserver and uses_fork_server()
     if forkserver:
-        kernels.enable()
+        fast.start_kernel_server()
     paired = args.paired
     floor_out = Path(args.reports) / "floor-out.ipynb"
     if paired:  # floor runs beside every build, in this process: the ratio of each pair
@@ -193,14 +193,15 @@ def child_warm(args) -> dict:
             floor = floor_before or (floor_beside() if paired else None)
             runs.append({"total_s": total, "floor_s": floor, **{f"{k}_s": v for k, v in result.seconds.items()}})
     finally:
-        kernels.disable()
+        fast.stop_kernel_server()
     return {"first": runs[0], "runs": runs[1:], "fork_server": forkserver,
             "self_mib": maxrss_mib(), "kernel_mib": maxrss_mib(resource.RUSAGE_CHILDREN),
             "browser_mib": browser_mib()}
 
 
 def child_registers(args) -> dict:
-    from analysis import paths, sipri
+    from analysis import paths
+    from analysis.sources import sipri
 
     paths.CACHE_DIR = Path(args.reports) / "cache"  # private: never touch the project's data/cache
     out = []
@@ -242,7 +243,7 @@ def browser_mib() -> float:
 
 def child_memory(args) -> dict:
     quiet_kernel_logs()
-    from analysis.build import build_brief
+    from analysis.pipeline.build import build_brief
 
     t0 = time.perf_counter()
     result = build_brief(**{**DEFAULT_BRIEF, "transfers": args.transfers}, reports_dir=args.reports)
@@ -277,9 +278,9 @@ def run_child(name: str, *extra: str, runs: int = 1, log: Path) -> tuple[dict | 
 def batch_spec(folder: Path, n: int | None) -> tuple[Path, list]:
     """The batch to build: the project's own ``briefs.yml`` (what ``make briefs`` builds) when ``n`` is
     None, else ``n`` briefs from the CSTO members-vs-adversaries expansion (embedded data, HTML and
-    PDF). Returns the spec and its briefs (:class:`analysis.batch.BriefJob`)."""
+    PDF). Returns the spec and its briefs (:class:`analysis.pipeline.batch.BriefJob`)."""
     from analysis import paths
-    from analysis.batch import expand_alliance, load_spec
+    from analysis.pipeline.batch import expand_alliance, load_spec
 
     if n is None:
         spec = paths.PROJECT_ROOT / "briefs.yml"
@@ -301,7 +302,7 @@ def run_one_by_one_timed(jobs: list, folder: Path, log: Path) -> tuple[float, bo
     ok, t0 = True, time.perf_counter()
     for job in jobs:
         k = job.build_kwargs()
-        cmd = [sys.executable, "-m", "analysis.cli", "brief", "--supplier", k["supplier"],
+        cmd = [sys.executable, "-m", "analysis.pipeline.cli", "brief", "--supplier", k["supplier"],
                "--recipient", k["recipient"], "--ally", k["ally"], "--alliance", k["alliance"],
                "--start", str(k["start_year"]), "--end", str(k["end_year"]), "--transfers", k["transfers"],
                "--formats", ",".join(k["formats"])]
@@ -327,7 +328,7 @@ def parallel_ceiling(order: list[int]) -> dict:
 
 def run_batch_timed(spec: Path, jobs: int, folder: Path, log: Path) -> tuple[float, bool]:
     """``armsbrief batch SPEC --jobs N`` in a fresh process, as a user runs it (wall time)."""
-    cmd = [sys.executable, "-m", "analysis.cli", "batch", str(spec), "--jobs", str(jobs)]
+    cmd = [sys.executable, "-m", "analysis.pipeline.cli", "batch", str(spec), "--jobs", str(jobs)]
     return run_logged(cmd, {**os.environ, "ARMSBRIEF_REPORTS_DIR": str(folder)}, log)
 
 
@@ -509,8 +510,8 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
     if steal is not None:
         print(f"CPU steal during the run (time the hypervisor gave to other guests): {steal:.1%}"
               + (": a busy host, expect slower and noisier figures" if steal > 0.05 else ""))
-    print("kernel fork server (analysis.kernels): "
-          + ("used by analysis.build" if forkserver else "NOT available: analysis.build has no kernels hook"))
+    print("kernel fork server (analysis.pipeline.fast): "
+          + ("available" if forkserver else "NOT available (see the fence's message above)"))
 
     section("Floor")
     slow = sum(f > 2 * floor for f in floors)
@@ -525,7 +526,7 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
     elif cold:
         rep.line("cold: first build in a fresh process", f"{cold['build_s']:.2f} s  ({ratio(cold['build_s'], floor)})",
                  f"runs {', '.join(f'{v:.1f}' for v in cold['runs_s'])} s; + {cold['import_s']:.2f} s importing "
-                 f"analysis.build; process wall {cold['process_s']:.2f} s")
+                 f"analysis.pipeline.build; process wall {cold['process_s']:.2f} s")
         rep.line("  execute / HTML / PDF", " / ".join(f"{cold['stages'][s]:.2f}" for s in ("execute", "html", "pdf"))
                  + " s")
     if "warm" in skip:
@@ -559,7 +560,7 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
             rep.line("warm without the fork server (comparison)", f"{pv:.2f} s  ({ratio(pv, floor)})",
                      f"execute {median([r['execute_s'] for r in plain['runs']]):.2f} s")
 
-    section("SIPRI registers: load + normalise (analysis.sipri.load_register)")
+    section("SIPRI registers: load + normalise (analysis.sources.sipri.load_register)")
     if "registers" in skip:
         print("  skipped (--skip registers)")
     elif not found:

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from analysis import alliances
+from analysis.case import alliances
 from tests.conftest import make_deliveries
 
 

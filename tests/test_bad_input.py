@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from analysis import paths
-from analysis.build import BuildError, build_brief, run_build
-from analysis.cli import main
-from analysis.params import ParameterError
+from analysis.pipeline.build import BuildError, build_brief, run_build
+from analysis.pipeline.cli import main
+from analysis.case.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sipri"
 PER_YEAR = FIXTURES / "per_year_register.csv"
@@ -121,8 +121,8 @@ def test_period_outside_a_sipri_register_names_its_years(reports):
 
 
 def test_period_partly_outside_the_data_is_accepted():
-    from analysis.casedata import load_embedded_register
-    from analysis.params import check_period_in_data
+    from analysis.sources.curated import load_embedded_register
+    from analysis.case.params import check_period_in_data
 
     register = load_embedded_register()
     check_period_in_data(2020, 2030, register)  # overlaps 1993-2023: no error
@@ -244,7 +244,7 @@ def test_cli_in_a_subprocess_exits_non_zero_and_writes_nothing(tmp_path):
     reports = tmp_path / "reports"
     path = bad_file(tmp_path, "negative.csv", edited(PER_YEAR, "1.5,1.5,6,No", "1.5,1.5,-6,No"))
     env = dict(os.environ, ARMSBRIEF_REPORTS_DIR=str(reports))
-    done = subprocess.run([sys.executable, "-m", "analysis.cli", "brief", *CASE, "--start", "2018", "--end", "2022",
+    done = subprocess.run([sys.executable, "-m", "analysis.pipeline.cli", "brief", *CASE, "--start", "2018", "--end", "2022",
                            "--transfers", path], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert f"Error: {path}, line 9: column 'TIV delivery values' has '-6'" in done.stderr

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analysis import batch, paths
-from analysis.batch import SpecError, load_spec
+from analysis import paths
+from analysis.pipeline import batch
+from analysis.pipeline.batch import SpecError, load_spec
 
 
 def write_spec(tmp_path: Path, text: str) -> Path:
@@ -134,8 +135,8 @@ def test_index_page_escapes_everything_and_has_no_script(tmp_path):
                               spec="<spec>.yml")
     page = index.read_text(encoding="utf-8")
     assert "<script" not in page.lower() and "<img" not in page and "<b>" not in page
-    assert "&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;" in page
-    assert "onerror=&quot;alert(1)&quot;" in page and "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page
+    assert "&lt;script&gt;alert(&#34;note&#34;)&lt;/script&gt;" in page
+    assert "onerror=&#34;alert(1)&#34;" in page and "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page
     assert "&lt;spec&gt;.yml" in page and "failed" in page
 
 
@@ -143,7 +144,7 @@ def test_index_page_escapes_everything_and_has_no_script(tmp_path):
 def test_batch_builds_the_briefs_continues_after_a_failure_and_exits_non_zero(tmp_path, monkeypatch):
     """Two HTML-only briefs and one whose period has no data: two are built, the third is named in the
     summary with its reason, the index links the two and marks the third failed, and the exit status is 1."""
-    from analysis.cli import main
+    from analysis.pipeline.cli import main
 
     reports = tmp_path / "reports"
     monkeypatch.setattr(paths, "REPORTS_DIR", reports)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.build import build_brief
+from analysis.pipeline.build import build_brief
 
 pytestmark = pytest.mark.browser
 

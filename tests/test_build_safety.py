@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell
 
-from analysis import build, paths
-from analysis.build import BuildError, run_build
-from analysis.cli import main
-from analysis.params import is_slug, slugify
+from analysis import paths
+from analysis.pipeline import build
+from analysis.pipeline.build import BuildError, run_build
+from analysis.pipeline.cli import main
+from analysis.case.params import is_slug, slugify
 
 PARAMS = dict(supplier="Belarus", recipient="Azerbaijan", ally="Armenia", alliance="CSTO",
               start_year=2018, end_year=2022, transfers="embedded")
@@ -85,7 +86,7 @@ def test_failing_cell_keeps_the_previous_brief_and_names_the_cell(previous, tmp_
 @pytest.mark.parametrize("fmt, exporter, method", [("PDF", "BriefPDFExporter", "pdf_from_html"),
                                                     ("HTML", "BriefHTMLExporter", "from_notebook_node")])
 def test_render_failure_keeps_the_previous_brief(previous, monkeypatch, fmt, exporter, method):
-    from analysis import exporters
+    from analysis.render import exporters
 
     executed = previous.notebook.read_bytes()
     # Execution is not under test here: reuse the published executed notebook instead of a kernel run.
@@ -197,7 +198,7 @@ def test_concurrent_publishes_of_one_slug_never_fail_or_mix(tmp_path):
 BUILD_SCRIPT = textwrap.dedent("""
     import sys
     from analysis import paths
-    from analysis.build import build_brief, run_build
+    from analysis.pipeline.build import build_brief, run_build
     reports, which = sys.argv[1], sys.argv[2]
     if which == "other-case":
         build_brief("Russia", "Armenia", "", "CSTO", 2010, 2020, "embedded", formats=("html",), reports_dir=reports)
@@ -214,7 +215,8 @@ BUILD_SCRIPT = textwrap.dedent("""
 def test_concurrent_builds_in_separate_processes(tmp_path):
     """Three builds at once: two into the same slug and one of another case. All succeed; the shared
     slug holds one build's complete, consistent files; nothing temporary is left."""
-    from analysis.exporters import BriefHTMLExporter
+    from analysis.pipeline import fast
+    from analysis.render.exporters import BriefHTMLExporter
 
     reports = tmp_path / "reports"
     runs = [subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(reports), which], cwd=paths.PROJECT_ROOT,
@@ -235,13 +237,14 @@ def test_concurrent_builds_in_separate_processes(tmp_path):
     end = executed.metadata["papermill"]["parameters"]["end_year"]
     assert end in (2021, 2022) and f"2018–{end}" in html
     # the HTML is exactly the rendering of the notebook beside it: both come from the same build
-    rendered, _ = BriefHTMLExporter(built_at=f"{end}-01-01T00:00:00Z").from_notebook_node(executed)
+    exporter = fast.exporter_class(BriefHTMLExporter)(built_at=f"{end}-01-01T00:00:00Z")  # as the build renders
+    rendered, _ = exporter.from_notebook_node(executed)
     assert rendered == html
 
 
 PREWARM_PROBE = """
 import json, sys
-from analysis import build
+from analysis.pipeline import build
 
 def probe():  # what the main thread has imported when the prewarm thread would start
     print(json.dumps({{m: m in sys.modules for m in ("papermill", "nbclient", "jupyter_client")}}))

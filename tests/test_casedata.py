@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import casedata, paths, provenance, schemas
-from analysis.casedata import CaseDataError
-from analysis.provenance import SidecarError
+from analysis import paths
+from analysis.sources import curated, sidecars, schemas
+from analysis.sources.curated import CaseDataError
+from analysis.sources.sidecars import SidecarError
 
 SRC = {"source_publisher": "Test publisher", "source_title": "Test source", "source_url": "https://example.org/a",
        "source_date": "2024-04-13"}
@@ -57,7 +58,7 @@ SIDECAR_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": 
 
 
 def kind_of(name: str, column: str) -> str:
-    return casedata._kind(schemas.SCHEMAS[name].columns[column].dtype)
+    return curated._kind(schemas.SCHEMAS[name].columns[column].dtype)
 
 
 def write_table(folder: Path, name: str, rows: list[dict], header: list[str] | None = None) -> Path:
@@ -95,10 +96,10 @@ def rows_with(name: str, *changes: dict) -> list[dict]:
     return [dict(GOOD[name])] + [{**GOOD[name], **change} for change in changes]
 
 
-def problems_of(case_dir: Path, name: str, rows: list[dict]) -> list[casedata.Problem]:
+def problems_of(case_dir: Path, name: str, rows: list[dict]) -> list[curated.Problem]:
     write_table(case_dir, name, rows)
     with pytest.raises(CaseDataError) as err:
-        casedata.load_table(name)
+        curated.load_table(name)
     assert str(case_dir / f"{name}.csv") in str(err.value)
     return err.value.problems
 
@@ -115,12 +116,12 @@ def assert_rule(problems, *, line: int, rule: str, column: str | None = None):
 @pytest.mark.parametrize("name", list(GOOD))
 def test_good_row_loads(case_dir, name):
     write_table(case_dir, name, rows_with(name))
-    frame = casedata.load_table(name)
+    frame = curated.load_table(name)
     assert len(frame) == 1 and list(frame.columns) == list(schemas.SCHEMAS[name].columns)
 
 
 def test_every_schema_has_a_good_row_and_every_rule_a_reason():
-    assert set(GOOD) == set(schemas.SCHEMAS) == set(casedata.TABLES)
+    assert set(GOOD) == set(schemas.SCHEMAS) == set(curated.TABLES)
     for name, schema in schemas.SCHEMAS.items():
         for check in schema.checks:
             assert check.name and check.error and check.description, (name, check)
@@ -135,7 +136,7 @@ def test_types_and_dates(case_dir):
     write_table(case_dir, "alliance_membership", rows_with("alliance_membership", {
         "country": "Belarus", "start_date": "1992", "start_date_precision": "year", "end_date": "",
         "end_date_precision": "", "end_reason": ""}))
-    frame = casedata.load_table("alliance_membership")
+    frame = curated.load_table("alliance_membership")
     # start dates at the first day of their period, end dates at the last day; precision kept
     assert frame.loc[0, "start_date"] == pd.Timestamp("1992-05-15")
     assert frame.loc[0, "end_date"] == pd.Timestamp("2024-02-29") and frame.loc[0, "end_date_precision"] == "month"
@@ -144,11 +145,11 @@ def test_types_and_dates(case_dir):
     assert frame.loc[0, "source_date"] == "2024-04-13"  # dates without a precision column stay strings
 
     write_table(case_dir, "conflicts", rows_with("conflicts"))
-    assert casedata.load_table("conflicts").loc[0, "end_date"] == pd.Timestamp("2020-12-31")
+    assert curated.load_table("conflicts").loc[0, "end_date"] == pd.Timestamp("2020-12-31")
 
     write_table(case_dir, "registered_deliveries", rows_with("registered_deliveries", {
         "delivery_year": "2018", "number_delivered": "", "tiv_delivered_mn": "", "comments": "Second-hand"}))
-    rd = casedata.load_table("registered_deliveries")
+    rd = curated.load_table("registered_deliveries")
     assert str(rd["order_year"].dtype) == "Int64" and rd["is_order_year_estimate"].dtype == bool
     assert str(rd["is_local_production"].dtype) == "boolean"   # optional flag stays nullable
     assert rd["tiv_delivered_mn"].dtype == "float64" and pd.isna(rd.loc[1, "tiv_delivered_mn"])
@@ -214,7 +215,7 @@ def test_end_before_start(case_dir, name, change, rule):
 def test_same_period_end_is_not_before_start(case_dir):
     """"2020" as an end is 2020-12-31, so a war starting 2020-09-27 may end in "2020"."""
     write_table(case_dir, "conflicts", rows_with("conflicts"))
-    casedata.load_table("conflicts")
+    curated.load_table("conflicts")
 
 
 @pytest.mark.parametrize(("name", "change"), [
@@ -255,7 +256,7 @@ def test_source_url_must_be_http(case_dir):
     problems = problems_of(case_dir, "events", rows_with("events", {"title": "b", "source_url": "doc ref 12"}))
     assert_rule(problems, line=3, rule="http(s) URL", column="source_url")
     write_table(case_dir, "events", rows_with("events", {"title": "b", "source_url": ""}))  # empty is fine
-    casedata.load_table("events")
+    curated.load_table("events")
 
 
 def test_source_date_is_iso_and_not_in_future(case_dir):
@@ -273,14 +274,14 @@ def test_source_not_dated_before_what_it_reports(case_dir, name, change, rule):
     problems = problems_of(case_dir, name, rows_with(name, change))
     assert_rule(problems, line=3, rule=rule)
     write_table(case_dir, name, rows_with(name, {**change, "source_date": "2024"}))  # same year: may be later
-    casedata.load_table(name)
+    curated.load_table(name)
 
 
 def test_bad_boolean_and_number_name_the_line(case_dir):
     write_table(case_dir, "claims", rows_with("claims", {"claim_id": "c2", "is_paraphrase": "yes"},
                                               {"claim_id": "c3", "check_start_year": "2018.5"}))
     with pytest.raises(CaseDataError) as err:
-        casedata.load_table("claims")
+        curated.load_table("claims")
     assert_rule(err.value.problems, line=3, rule="type", column="is_paraphrase")
     assert_rule(err.value.problems, line=4, rule="type", column="check_start_year")
     assert "line 3" in str(err.value) and "is_paraphrase = 'yes'" in str(err.value)
@@ -295,9 +296,9 @@ def test_line_numbers_follow_quoted_line_breaks(case_dir):
 def test_ragged_row(case_dir):
     path = write_table(case_dir, "tiv_totals", rows_with("tiv_totals"))
     path.write_bytes(path.read_bytes() + b"Armenia,imports,2018\n")
-    provenance.refresh_checksum(path)
+    sidecars.refresh_checksum(path)
     with pytest.raises(CaseDataError) as err:
-        casedata.load_table("tiv_totals")
+        curated.load_table("tiv_totals")
     assert_rule(err.value.problems, line=3, rule="field count")
 
 
@@ -346,7 +347,7 @@ def test_consecutive_spells_may_meet_in_the_same_month(case_dir):
         "alliance_membership",
         {"status": "participation frozen", "start_date": "2024-02", "start_date_precision": "month",
          "end_date": "", "end_date_precision": "", "end_reason": ""}))
-    frame = casedata.load_table("alliance_membership")
+    frame = curated.load_table("alliance_membership")
     assert list(frame["status"]) == ["member", "participation frozen"]
 
 
@@ -359,13 +360,13 @@ def test_below_half_flag_matches_zero(case_dir):
     assert {p.line for p in problems} == {3, 4}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("analysis.countries") is None, reason="analysis.countries missing")
+@pytest.mark.skipif(importlib.util.find_spec("analysis.sources.countries") is None, reason="analysis.sources.countries missing")
 def test_country_names_are_canonical(case_dir):
     problems = problems_of(case_dir, "alliance_membership", rows_with(
         "alliance_membership", {"country": "Turkey"}))
     assert_rule(problems, line=3, rule="canonical country name", column="country")
     write_table(case_dir, "tiv_totals", rows_with("tiv_totals", {"country": "World"}))  # SIPRI's world row
-    casedata.load_table("tiv_totals")
+    curated.load_table("tiv_totals")
 
 
 def test_empty_list_item_in_countries(case_dir):
@@ -378,32 +379,32 @@ def test_empty_list_item_in_countries(case_dir):
 
 def test_missing_file_names_the_path(case_dir):
     with pytest.raises(FileNotFoundError, match=str(case_dir / "claims.csv")):
-        casedata.load_table("claims")
+        curated.load_table("claims")
 
 
 def test_unknown_table_name(case_dir):
     with pytest.raises(KeyError, match="known tables"):
-        casedata.load_table("nonsense")
+        curated.load_table("nonsense")
 
 
 def test_checksum_is_checked_before_the_schema(case_dir):
     path = write_table(case_dir, "events", rows_with("events"))
     path.write_bytes(path.read_bytes().replace(b"alliance", b"nonsense"))  # bad kind AND bad checksum
     with pytest.raises(SidecarError, match="checksum_sha256"):
-        casedata.load_table("events")
+        curated.load_table("events")
 
 
 def test_header_must_match_the_schema(case_dir):
     header = [c for c in schemas.SCHEMAS["alliances"].columns if c != "notes"] + ["comment"]
     write_table(case_dir, "alliances", [GOOD["alliances"]], header=header)
     with pytest.raises(CaseDataError, match=r"missing: \['notes'\]; unexpected: \['comment'\]"):
-        casedata.load_table("alliances")
+        curated.load_table("alliances")
 
 
 def test_error_message_names_file_line_rule_and_reason(case_dir):
     write_table(case_dir, "alliance_membership", rows_with("alliance_membership", {"status": "observer"}))
     with pytest.raises(CaseDataError) as err:
-        casedata.load_table("alliance_membership")
+        curated.load_table("alliance_membership")
     text = str(err.value)
     assert "alliance_membership.csv" in text and "line 3: status = 'observer'" in text
     assert "rule 'allowed values'" in text and "why: " in text
@@ -413,15 +414,15 @@ def test_check_references(case_dir):
     tables = {"alliances": pd.DataFrame({"alliance": ["CSTO"]}),
               "alliance_membership": pd.DataFrame({"alliance": ["CSTO", "NATO"]}),
               "claims": pd.DataFrame({"check_alliance": [None, "CSTO"]})}
-    problems = casedata.check_references(tables)
+    problems = curated.check_references(tables)
     assert len(problems) == 1 and "['NATO']" in problems[0]
 
 
 # ------------------------------------------------------------------------------ embedded register
 
 needs_sipri = pytest.mark.skipif(
-    importlib.util.find_spec("analysis.sipri") is None,
-    reason="analysis.sipri (home of the Register dataclass) is not in the tree yet")
+    importlib.util.find_spec("analysis.sources.sipri") is None,
+    reason="analysis.sources.sipri (home of the Register dataclass) is not in the tree yet")
 
 
 @needs_sipri
@@ -433,7 +434,7 @@ def test_embedded_register_aggregates_deals(case_dir):
         {"deal_id": "64322", "supplier": "Turkey", "designation": "A-200", "description": "guided rocket",
          "armament_category": "Missiles", "order_year": "2017", "number_delivered": "", "status": "New",
          "tiv_unit_mn": "0.1", "tiv_delivered_mn": "30", "delivery_year": "2018"}))
-    register = casedata.load_embedded_register()
+    register = curated.load_embedded_register()
     assert register.format == "embedded" and register.vintage == "2024-04-13" and register.sha256 == ""
     deals = register.deals.set_index("deal_key")
     first = deals.loc["62218"]
@@ -446,16 +447,16 @@ def test_embedded_register_aggregates_deals(case_dir):
     assert second["supplier_sipri"] == "Turkey" and second["supplier"] != "" and pd.isna(second["tiv_order_mn"])
     assert len(register.deliveries) == 3 and not register.deliveries["is_tiv_allocated"].any()
     assert list(register.deliveries["deal_key"]) == ["62218", "62218", "64322"]
-    if importlib.util.find_spec("analysis.countries"):
+    if importlib.util.find_spec("analysis.sources.countries"):
         assert second["supplier"] == "Türkiye" and second["supplier_iso3"] == "TUR"
 
 
 @needs_sipri
 def test_embedded_register_columns_follow_the_tidy_schema(case_dir):
-    from analysis import sipri
+    from analysis.sources import sipri
 
     write_table(case_dir, "registered_deliveries", rows_with("registered_deliveries"))
-    register = casedata.load_embedded_register()
+    register = curated.load_embedded_register()
     assert list(register.deals.columns) == list(sipri.DEALS_COLUMNS)
     assert list(register.deliveries.columns) == list(sipri.DELIVERIES_COLUMNS)
     assert {c: str(t) for c, t in register.deals.dtypes.items()} == \
@@ -467,15 +468,15 @@ def test_embedded_register_needs_one_vintage(case_dir):
     write_table(case_dir, "registered_deliveries", rows_with(
         "registered_deliveries", {"delivery_year": "2018", "source_date": "2025-03-13"}))
     with pytest.raises(CaseDataError, match="one vintage"):
-        casedata.load_embedded_register()
+        curated.load_embedded_register()
 
 
 # ----------------------------------------------------------------------- the real curated files
 
 
-@pytest.mark.parametrize("name", casedata.TABLES)
+@pytest.mark.parametrize("name", curated.TABLES)
 def test_real_file_validates(name):
-    casedata.load_table(name)
+    curated.load_table(name)
 
 
 def test_real_case_dir_has_only_known_tables():
@@ -483,9 +484,9 @@ def test_real_case_dir_has_only_known_tables():
     assert not unknown, f"datasets without a schema in analysis/schemas.py: {unknown}"
 
 
-@pytest.mark.parametrize("name", casedata.TABLES)
+@pytest.mark.parametrize("name", curated.TABLES)
 def test_real_sidecar_types_agree_with_the_schema(name):
-    meta = provenance.load_sidecar(casedata.case_path(name))
+    meta = sidecars.load_sidecar(curated.case_path(name))
     allowed = {"int": {"integer", "year"}, "float": {"number"}, "bool": {"boolean"}, "str": {"string", "date"}}
     wrong = {c: e["type"] for c, e in meta["columns"].items()
              if c in schemas.SCHEMAS[name].columns and e.get("type") not in allowed[kind_of(name, c)]}
@@ -493,12 +494,12 @@ def test_real_sidecar_types_agree_with_the_schema(name):
 
 
 def test_real_cross_table_references():
-    assert casedata.check_references(casedata.load_all()) == []
+    assert curated.check_references(curated.load_all()) == []
 
 
 @needs_sipri
 def test_real_embedded_register_matches_its_sidecar_vintage():
-    register = casedata.load_embedded_register()
-    meta = provenance.load_sidecar(casedata.case_path("registered_deliveries"))
+    register = curated.load_embedded_register()
+    meta = sidecars.load_sidecar(curated.case_path("registered_deliveries"))
     assert register.vintage == str(meta["date_published"])
     assert register.deliveries["tiv_delivered_mn"].sum() == pytest.approx(register.deals["tiv_delivered_mn"].sum())

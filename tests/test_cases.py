@@ -4,11 +4,11 @@ import re
 import pytest
 
 from analysis import paths
-from analysis.build import build_brief, build_screen
-from analysis.case import compute_case
-from analysis.params import check_brief_parameters
-from analysis.tiv import delivered_tiv
-from analysis.transfers import load_transfers
+from analysis.pipeline.build import build_brief, build_screen
+from analysis.case.compute import compute_case
+from analysis.case.params import check_brief_parameters
+from analysis.case.tiv import delivered_tiv
+from analysis.sources.transfers import load_transfers
 
 CLASSIC = paths.SHARED_SIPRI_DIR / "2025-03-13" / "trade-register.csv"
 

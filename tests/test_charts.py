@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from analysis import charts
-from analysis.report_html import figure_svg
+from analysis.report import charts
+from analysis.report.fragments import figure_svg
 
 T = pd.Timestamp
 
@@ -326,7 +326,7 @@ def test_svg_is_identical_across_processes():
     from pathlib import Path
 
     here = Path(__file__).resolve().parent
-    code = ("import hashlib, test_charts as t; from analysis.report_html import figure_svg; "
+    code = ("import hashlib, test_charts as t; from analysis.report.fragments import figure_svg; "
             "print(hashlib.sha256(figure_svg(t.charts.event_timeline(t.many_events(23), t.deliveries()))"
             ".encode()).hexdigest())")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here.parent), str(here)]), PYTHONHASHSEED="random")

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from analysis import chromium
+from analysis.render import chromium
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -126,7 +126,7 @@ def test_a_forked_process_starts_its_own_browser():
 
 CLIENT = """
 import json, sys, io, psutil, pypdf
-from analysis import chromium
+from analysis.render import chromium
 pdf = chromium.print_pdf("<p>printed by the server</p>")
 text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 own = [p.name() for p in psutil.Process().children(recursive=True)]

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from analysis import claims
+from analysis.case import claims
 from tests.conftest import make_deliveries
 
 

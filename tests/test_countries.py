@@ -1,10 +1,10 @@
-"""analysis.countries: canonical names, ISO3, actor kinds, errors."""
+"""analysis.sources.countries: canonical names, ISO3, actor kinds, errors."""
 import time
 
 import pytest
 
-from analysis import countries
-from analysis.countries import UnknownCountryError, iso3, kind, normalise, normalise_many
+from analysis.sources import countries
+from analysis.sources.countries import UnknownCountryError, iso3, kind, normalise, normalise_many
 
 
 @pytest.mark.parametrize("spelling, canonical", [

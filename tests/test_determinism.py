@@ -21,9 +21,11 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import __version__, charts, exporters, paths
-from analysis import report_html as rh
-from analysis.build import build_brief
+from analysis import __version__, paths
+from analysis.report import charts
+from analysis.render import exporters
+from analysis.report import fragments as rh
+from analysis.pipeline.build import build_brief
 
 DEFAULT = dict(supplier="Belarus", recipient="Azerbaijan", ally="Armenia", alliance="CSTO",
                start_year=2018, end_year=2022, transfers="embedded")
@@ -85,7 +87,7 @@ def test_colophon_lists_every_case_data_file_with_its_checksum(two_builds):
 
 def test_colophon_lists_the_sipri_file_with_its_checksum(tmp_path, monkeypatch):
     """What the notebook's last cell shows when the brief is built from a SIPRI export."""
-    from analysis import brief
+    from analysis.report import brief
 
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     case = brief.build("Israel", "Azerbaijan", "", "", 2018, 2020, str(PER_YEAR))

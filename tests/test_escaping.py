@@ -17,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from analysis import paths
-from analysis.build import build_brief
+from analysis.pipeline.build import build_brief
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sipri" / "hostile_per_year_register.csv"
 FILE_NAME = "register <img src=x onerror=window.__xss=2>.csv"

@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis import __version__, charts
-from analysis import report_html as rh
-from analysis.exporters import (
+from analysis import __version__
+from analysis.report import charts
+from analysis.report import fragments as rh
+from analysis.render.exporters import (
+    UnrenderableNotebookError,
     PDF_ENGINES,
     BriefHTMLExporter,
     BriefPDFExporter,
@@ -189,14 +191,18 @@ def test_stamp_goes_first_without_a_title_block():
     assert "<title>armsbrief briefing</title>" in body
 
 
-def test_errors_are_shown_and_logged(caplog):
+@pytest.mark.parametrize("exporter", [BriefHTMLExporter, BriefPDFExporter])
+def test_a_failed_notebook_is_refused_not_printed_as_a_brief(exporter):
     nb = new_notebook(cells=[cell("1/0", new_output("error", ename="ZeroDivisionError", evalue="division by zero",
                                                     traceback=["\x1b[31mZeroDivisionError\x1b[0m: division by zero"]))])
-    with caplog.at_level(logging.WARNING):
-        body, _ = BriefHTMLExporter(built_at=BUILT).from_notebook_node(nb)
-    assert 'class="cell-error"' in body and "ZeroDivisionError: division by zero" in body
-    assert "\x1b" not in body
-    assert any("ZeroDivisionError" in r.getMessage() for r in caplog.records)
+    with pytest.raises(UnrenderableNotebookError, match="cell 1 raised ZeroDivisionError: division by zero"):
+        exporter(built_at=BUILT).from_notebook_node(nb)
+
+
+def test_an_unexecuted_notebook_is_refused():
+    nb = new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x")])
+    with pytest.raises(UnrenderableNotebookError, match="none of its 2 code cells has been executed"):
+        BriefHTMLExporter(built_at=BUILT).from_notebook_node(nb)
 
 
 @pytest.mark.filterwarnings("ignore:Your element with mimetype")
@@ -240,8 +246,8 @@ def test_template_folder_is_a_proper_nbconvert_template():
 def test_exporters_are_loadable_by_nbconvert():
     from nbconvert.exporters.base import get_exporter
 
-    assert get_exporter("analysis.exporters.BriefHTMLExporter") is BriefHTMLExporter
-    assert get_exporter("analysis.exporters.BriefPDFExporter") is BriefPDFExporter
+    assert get_exporter("analysis.render.exporters.BriefHTMLExporter") is BriefHTMLExporter
+    assert get_exporter("analysis.render.exporters.BriefPDFExporter") is BriefPDFExporter
     assert BriefHTMLExporter.export_from_notebook == "armsbrief brief (HTML)"
     assert BriefPDFExporter().file_extension == ".pdf"
 
@@ -368,7 +374,7 @@ def test_nbconvert_command_line_writes_a_pdf(tmp_path, nb):
     nbformat.write(nb, path)
     env = dict(os.environ, SOURCE_DATE_EPOCH="1714564800",
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
-    for to in ("analysis.exporters.BriefPDFExporter", "analysis.exporters.BriefHTMLExporter"):
+    for to in ("analysis.render.exporters.BriefPDFExporter", "analysis.render.exporters.BriefHTMLExporter"):
         done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", to, str(path)], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr

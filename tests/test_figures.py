@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from analysis import figures
+from analysis.case import tiv
 from tests.conftest import make_deliveries
 
 
@@ -15,13 +15,13 @@ def deliveries():
 
 
 def test_pair_by_year_zero_fills_period():
-    s = figures.pair_by_year(deliveries(), "Aland", "Dorvia", 2018, 2022)
+    s = tiv.pair_by_year(deliveries(), "Aland", "Dorvia", 2018, 2022)
     assert list(s.index) == [2018, 2019, 2020, 2021, 2022]
     assert s.tolist() == [37.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_ranking_shares_ranks_and_previous_period():
-    r = figures.ranking(deliveries(), country="Dorvia", direction="imports", start=2018, end=2022)
+    r = tiv.ranking(deliveries(), country="Dorvia", direction="imports", start=2018, end=2022)
     t = r.table.set_index("counterpart")
     assert list(r.table["counterpart"]) == ["Borduria", "Aland", "Eastia"]
     assert r.total_mn == 100.0
@@ -32,13 +32,13 @@ def test_ranking_shares_ranks_and_previous_period():
 
 
 def test_ranking_exports_and_missing_counterpart():
-    r = figures.ranking(deliveries(), country="Aland", direction="exports", start=2018, end=2022)
+    r = tiv.ranking(deliveries(), country="Aland", direction="exports", start=2018, end=2022)
     assert r.row("Dorvia")["rank"] == 1 and r.row("Carpania")["rank"] == 2
     assert r.row("Nowhere") is None
 
 
 def test_by_counterpart_year_orders_columns_by_total():
-    t = figures.by_counterpart_year(deliveries(), country="Dorvia", direction="imports", start=2018, end=2022)
+    t = tiv.by_counterpart_year(deliveries(), country="Dorvia", direction="imports", start=2018, end=2022)
     assert list(t.columns) == ["Borduria", "Aland", "Eastia"]
     assert t.loc[2022, "Eastia"] == 13.0 and t.loc[2021].sum() == 0
 
@@ -46,20 +46,20 @@ def test_by_counterpart_year_orders_columns_by_total():
 def test_published_total_needs_every_year():
     totals = pd.DataFrame({"country": ["Dorvia"] * 3, "direction": ["imports"] * 3,
                            "year": [2018, 2019, 2020], "tiv_mn": [10.0, None, 5.0]})
-    assert figures.published_total(totals, country="Dorvia", direction="imports", start=2018, end=2020) == 15.0
-    assert figures.published_total(totals, country="Dorvia", direction="imports", start=2018, end=2021) is None
+    assert tiv.published_total(totals, country="Dorvia", direction="imports", start=2018, end=2020) == 15.0
+    assert tiv.published_total(totals, country="Dorvia", direction="imports", start=2018, end=2021) is None
 
 
 def test_share_of_total_handles_unknown():
-    assert figures.share_of_total(5, 20) == 0.25
-    assert figures.share_of_total(5, None) is None and figures.share_of_total(5, 0) is None
-    assert figures.share_of_total(5, math.nan) is None
+    assert tiv.share_of_total(5, 20) == 0.25
+    assert tiv.share_of_total(5, None) is None and tiv.share_of_total(5, 0) is None
+    assert tiv.share_of_total(5, math.nan) is None
 
 
 def test_deals_in_period_counts_only_years_inside():
     d = make_deliveries([("Aland", "Dorvia", 2017, 5, "Tank", "k1"), ("Aland", "Dorvia", 2018, 6, "Tank", "k1")])
     deals = pd.DataFrame({"deal_key": ["k1"], "designation": ["Tank"], "first_delivery_year": [2017]})
-    out = figures.deals_in_period(deals, d, supplier="Aland", recipient="Dorvia", start=2018, end=2022)
+    out = tiv.deals_in_period(deals, d, supplier="Aland", recipient="Dorvia", start=2018, end=2022)
     assert out.loc[0, "tiv_in_period_mn"] == 6.0 and out.loc[0, "years_in_period"] == "2018"
 
 
@@ -68,4 +68,4 @@ def test_open_orders():
                           "order_year": [2019, 2020, 2021], "delivery_years": ["2020", "", "2022"],
                           "number_ordered": pd.array([2, 4, 10], dtype="Int64"),
                           "number_delivered": pd.array([2, pd.NA, 6], dtype="Int64")})
-    assert list(figures.open_orders(deals, supplier="A")["designation"]) == ["y", "z"]
+    assert list(tiv.open_orders(deals, supplier="A")["designation"]) == ["y", "z"]

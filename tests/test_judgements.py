@@ -5,16 +5,18 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import casedata, judgements, paths
-from analysis.case import compute_case, load_case_tables
-from analysis.params import BriefParams
+from analysis import paths
+from analysis.sources import curated
+from analysis.report import sentences
+from analysis.case.compute import compute_case, load_case_tables
+from analysis.case.params import BriefParams
 
 PARAMS = BriefParams("Belarus", "Azerbaijan", "Armenia", "CSTO", 2018, 2022, "embedded")
 
 
 @pytest.fixture(scope="module")
 def register():
-    return casedata.load_embedded_register()
+    return curated.load_embedded_register()
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +36,18 @@ def test_founding_case_figures_match_the_csv(register, tables):
     case = compute_case(PARAMS, register, tables)
     expected = csv_pair_tiv("Belarus", "Azerbaijan", 2018, 2022)
     assert case.pair_tiv_mn == pytest.approx(expected)
-    assert f"{expected:,.1f} mn TIV" in judgements.key_judgements(case)[0]
+    assert f"{expected:,.1f} mn TIV" in sentences.key_judgements(case)[0]
 
 
 def test_adding_a_delivery_changes_the_judgements(register, tables):
-    before = judgements.key_judgements(compute_case(PARAMS, register, tables))
+    before = sentences.key_judgements(compute_case(PARAMS, register, tables))
     key = register.deliveries.loc[(register.deliveries["supplier"] == "Belarus")
                                   & (register.deliveries["recipient"] == "Azerbaijan"), "deal_key"].iloc[0]
     extra = register.deliveries[register.deliveries["deal_key"] == key].iloc[[0]].copy()
     extra["delivery_year"] = pd.array([2020], dtype="Int64")
     extra["tiv_delivered_mn"] = 100.0
     changed = dataclasses.replace(register, deliveries=pd.concat([register.deliveries, extra], ignore_index=True))
-    after = judgements.key_judgements(compute_case(PARAMS, changed, tables))
+    after = sentences.key_judgements(compute_case(PARAMS, changed, tables))
     assert before != after
     total = csv_pair_tiv("Belarus", "Azerbaijan", 2018, 2022) + 100.0
     assert f"{total:,.1f} mn TIV" in after[0]
@@ -56,7 +58,7 @@ def test_removing_the_supplier_deliveries_says_none(register, tables):
     d = register.deliveries
     keep = ~((d["supplier"] == "Belarus") & (d["recipient"] == "Azerbaijan") & (d["delivery_year"] >= 2018))
     changed = dataclasses.replace(register, deliveries=d[keep])
-    text = judgements.key_judgements(compute_case(PARAMS, changed, tables))
+    text = sentences.key_judgements(compute_case(PARAMS, changed, tables))
     assert text[0].startswith("The SIPRI register records no deliveries from Belarus to Azerbaijan in 2018–2022")
 
 
@@ -75,4 +77,4 @@ def test_claim_verdict_follows_the_data(register, tables):
 def test_ally_sentence_uses_ally_figures(register, tables):
     case = compute_case(dataclasses.replace(PARAMS, ally="Armenia", start_year=2005, end_year=2009), register, tables)
     expected = csv_pair_tiv("Belarus", "Armenia", 2005, 2009)
-    assert f"Belarus delivered {expected:,.1f} mn TIV to Armenia" in judgements.ally_sentence(case)
+    assert f"Belarus delivered {expected:,.1f} mn TIV to Armenia" in sentences.ally_sentence(case)

@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.params import ParameterError, _period, slugify
+from analysis.case.params import ParameterError, _period, slugify
 
 
 def test_slug_is_safe():
@@ -26,7 +26,7 @@ def test_bad_periods(start, end, message):
 @pytest.mark.parametrize("given, reading", [("Belaruss", "Belarus"), ("Not Belarus", "Belarus"),
                                             ("Byelorussia", "Belarus"), ("Korea, Republic of", "South Korea")])
 def test_a_country_parameter_read_only_by_a_regex_is_refused_with_that_reading_suggested(given, reading):
-    from analysis.params import check_brief_parameters
+    from analysis.case.params import check_brief_parameters
 
     with pytest.raises(ParameterError) as err:
         check_brief_parameters(given, "Azerbaijan", "Armenia", "CSTO", 2018, 2022, "embedded")
@@ -37,7 +37,7 @@ def test_a_country_parameter_read_only_by_a_regex_is_refused_with_that_reading_s
 @pytest.mark.parametrize("given, canonical", [("belarus", "Belarus"), ("Republic of Belarus", "Belarus"),
                                                ("Turkey", "Türkiye"), ("Russian Federation", "Russia")])
 def test_known_spellings_of_a_country_parameter_are_taken(given, canonical):
-    from analysis.params import check_brief_parameters
+    from analysis.case.params import check_brief_parameters
 
     params = check_brief_parameters("Azerbaijan", given, None, None, 2018, 2022, "embedded")
     assert params.recipient == canonical

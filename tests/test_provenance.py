@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import paths, provenance
-from analysis.provenance import SidecarError
+from analysis import paths
+from analysis.sources import sidecars
+from analysis.sources.sidecars import SidecarError
 
 CSV_TEXT = "name,year,tiv_mn\nAland,2018,1.5\nBorduria,2019,\n"
 
@@ -54,7 +55,7 @@ def write_dataset(folder: Path, csv_text: str = CSV_TEXT, *, checksum: str | Non
 
 def edit_sidecar(csv_path: Path, edit) -> None:
     """Load the sidecar, let ``edit(meta)`` change it, write it back (plain YAML dump)."""
-    meta_path = provenance.sidecar_path(csv_path)
+    meta_path = sidecars.sidecar_path(csv_path)
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
     edit(meta)
     meta_path.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -69,7 +70,7 @@ def dataset(tmp_path) -> Path:
 
 
 def test_valid_sidecar_passes(dataset):
-    meta = provenance.validate_sidecar(dataset)
+    meta = sidecars.validate_sidecar(dataset)
     assert meta["title"] == "Test dataset" and list(meta["columns"]) == ["name", "year", "tiv_mn"]
 
 
@@ -77,11 +78,11 @@ def test_sha256_file_is_streamed_and_matches_hashlib(tmp_path):
     big = tmp_path / "big.bin"
     payload = bytes(range(256)) * 9000  # > 2 MiB: several chunks
     big.write_bytes(payload)
-    assert provenance.sha256_file(big) == hashlib.sha256(payload).hexdigest()
+    assert sidecars.sha256_file(big) == hashlib.sha256(payload).hexdigest()
 
 
 def test_row_count_ignores_quoted_line_breaks():
-    header, rows = provenance.csv_header_and_rows(b'a,b\n1,"two\nlines"\n3,4\n')
+    header, rows = sidecars.csv_header_and_rows(b'a,b\n1,"two\nlines"\n3,4\n')
     assert header == ["a", "b"] and rows == 2
 
 
@@ -89,21 +90,21 @@ def test_row_count_ignores_quoted_line_breaks():
 
 
 def test_wrong_checksum_names_file_expected_actual_and_fix(dataset):
-    actual = provenance.sha256_file(dataset)
+    actual = sidecars.sha256_file(dataset)
     dataset.write_bytes(dataset.read_bytes() + b"Carpania,2020,3\n")
     edit_sidecar(dataset, lambda m: m.update(rows=3))
     with pytest.raises(SidecarError) as err:
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
     text = str(err.value)
     assert "demo.meta.yml" in text and "checksum_sha256" in text and "demo.csv" in text
-    assert f"expected {actual}" in text and f"actual {provenance.sha256_file(dataset)}" in text
-    assert "python -m analysis.provenance refresh" in text
+    assert f"expected {actual}" in text and f"actual {sidecars.sha256_file(dataset)}" in text
+    assert "python -m analysis.sources.sidecars refresh" in text
 
 
 def test_empty_column_description_fails(dataset):
     edit_sidecar(dataset, lambda m: m["columns"]["year"].update(description="  "))
     with pytest.raises(SidecarError, match=r"columns\.year\.description"):
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
 
 
 def test_column_name_mismatch_fails(dataset):
@@ -111,7 +112,7 @@ def test_column_name_mismatch_fails(dataset):
         meta["columns"] = {("value_mn" if k == "tiv_mn" else k): v for k, v in meta["columns"].items()}
     edit_sidecar(dataset, rename)
     with pytest.raises(SidecarError) as err:
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
     assert "described but not in the CSV: ['value_mn']" in str(err.value)
     assert "in the CSV but not described: ['tiv_mn']" in str(err.value)
 
@@ -119,31 +120,31 @@ def test_column_name_mismatch_fails(dataset):
 def test_column_order_mismatch_fails(dataset):
     edit_sidecar(dataset, lambda m: m.update(columns=dict(reversed(list(m["columns"].items())))))
     with pytest.raises(SidecarError, match="different order"):
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
 
 
 def test_row_count_mismatch_fails(dataset):
     edit_sidecar(dataset, lambda m: m.update(rows=5))
     with pytest.raises(SidecarError, match=r"rows: is 5 but demo\.csv has 2 data rows"):
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
 
 
 def test_file_key_must_name_the_csv(dataset):
     edit_sidecar(dataset, lambda m: m.update(file="other.csv"))
     with pytest.raises(SidecarError, match=r"file: is 'other\.csv'"):
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
 
 
 def test_missing_sidecar_names_the_sidecar_path(dataset):
-    provenance.sidecar_path(dataset).unlink()
+    sidecars.sidecar_path(dataset).unlink()
     with pytest.raises(SidecarError, match=r"(?s)demo\.meta\.yml.*sidecar missing"):
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
 
 
 def test_all_problems_reported_at_once(dataset):
     edit_sidecar(dataset, lambda m: m.update(rows=9, licence="", checksum_sha256="0" * 64))
     with pytest.raises(SidecarError) as err:
-        provenance.validate_sidecar(dataset)
+        sidecars.validate_sidecar(dataset)
     assert len(err.value.problems) == 3
 
 
@@ -171,14 +172,14 @@ def test_all_problems_reported_at_once(dataset):
 def test_schema_violation_names_the_key(dataset, edit, key):
     edit_sidecar(dataset, edit)
     with pytest.raises(SidecarError) as err:
-        provenance.validate_sidecar(dataset)
-    assert str(provenance.sidecar_path(dataset)) in str(err.value)
+        sidecars.validate_sidecar(dataset)
+    assert str(sidecars.sidecar_path(dataset)) in str(err.value)
     assert any(p.startswith(key) for p in err.value.problems), err.value.problems
 
 
 def test_reduced_precision_publication_date_is_allowed(dataset):
     edit_sidecar(dataset, lambda m: m.update(date_published="2024-04"))
-    provenance.validate_sidecar(dataset)
+    sidecars.validate_sidecar(dataset)
 
 
 # ------------------------------------------------------------------------------------- refresh
@@ -186,37 +187,37 @@ def test_reduced_precision_publication_date_is_allowed(dataset):
 
 def test_refresh_rewrites_only_checksum_and_rows(tmp_path):
     csv_path = write_dataset(tmp_path, checksum="f" * 64, rows=7)
-    before = provenance.sidecar_path(csv_path).read_text(encoding="utf-8").splitlines()
-    result = provenance.refresh_checksum(csv_path)
-    after = provenance.sidecar_path(csv_path).read_text(encoding="utf-8").splitlines()
-    assert result == {"checksum_sha256": provenance.sha256_file(csv_path), "rows": 2}
+    before = sidecars.sidecar_path(csv_path).read_text(encoding="utf-8").splitlines()
+    result = sidecars.refresh_checksum(csv_path)
+    after = sidecars.sidecar_path(csv_path).read_text(encoding="utf-8").splitlines()
+    assert result == {"checksum_sha256": sidecars.sha256_file(csv_path), "rows": 2}
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after) and len(changed) == 2
     assert after[before.index(f"checksum_sha256: {'f' * 64}  # sha256 of demo.csv")] == \
         f"checksum_sha256: {result['checksum_sha256']}  # sha256 of demo.csv"   # comment kept
     assert "rows: 2" in after and after[0] == "# a test dataset"
-    provenance.validate_sidecar(csv_path)
+    sidecars.validate_sidecar(csv_path)
 
 
 def test_refresh_inserts_missing_keys_after_file(tmp_path):
     csv_path = write_dataset(tmp_path)
-    meta_path = provenance.sidecar_path(csv_path)
+    meta_path = sidecars.sidecar_path(csv_path)
     text = meta_path.read_text(encoding="utf-8")
     meta_path.write_text("\n".join(line for line in text.splitlines()
                                    if not line.startswith(("checksum_sha256", "rows"))) + "\n", encoding="utf-8")
-    provenance.refresh_checksum(csv_path)
+    sidecars.refresh_checksum(csv_path)
     lines = meta_path.read_text(encoding="utf-8").splitlines()
     at = lines.index("file: demo.csv")
     assert lines[at + 1].startswith("rows: 2") or lines[at + 2].startswith("rows: 2")
-    provenance.validate_sidecar(csv_path)
+    sidecars.validate_sidecar(csv_path)
 
 
 def test_command_line_check_and_refresh(tmp_path, capsys):
     csv_path = write_dataset(tmp_path, checksum="0" * 64)
-    assert provenance.main(["check", str(csv_path)]) == 1
+    assert sidecars.main(["check", str(csv_path)]) == 1
     assert "checksum_sha256" in capsys.readouterr().err
-    assert provenance.main(["refresh", str(csv_path)]) == 0
-    assert provenance.main(["check", str(csv_path)]) == 0
+    assert sidecars.main(["refresh", str(csv_path)]) == 0
+    assert sidecars.main(["check", str(csv_path)]) == 0
 
 
 # ------------------------------------------------------------------------------------- colophon
@@ -226,11 +227,11 @@ def test_describe_datasets(tmp_path, monkeypatch):
     write_dataset(tmp_path, name="b_second")
     write_dataset(tmp_path, name="a_first", checksum="0" * 64)
     monkeypatch.setattr(paths, "CASE_DIR", tmp_path)
-    out = provenance.describe_datasets()
+    out = sidecars.describe_datasets()
     assert [d["name"] for d in out] == ["a_first", "b_second"]
     first = out[0]
     assert first["title"] == "Test dataset" and first["date_published"] == "2024-04-13" == first["vintage"]
-    assert first["sha256"] == provenance.sha256_file(tmp_path / "a_first.csv")
+    assert first["sha256"] == sidecars.sha256_file(tmp_path / "a_first.csv")
     assert first["is_checksum_verified"] is False and out[1]["is_checksum_verified"] is True
 
 
@@ -238,28 +239,28 @@ def test_describe_datasets(tmp_path, monkeypatch):
 
 
 def _real_csvs() -> list[Path]:
-    return provenance.dataset_paths(paths.CASE_DIR)
+    return sidecars.dataset_paths(paths.CASE_DIR)
 
 
 @pytest.mark.parametrize("csv_path", _real_csvs(), ids=lambda p: p.name)
 def test_real_sidecar_is_valid(csv_path):
-    provenance.validate_sidecar(csv_path)
+    sidecars.validate_sidecar(csv_path)
 
 
 def test_real_case_dir_has_no_orphan_sidecars():
-    orphans = [p.name for p in paths.CASE_DIR.glob(f"*{provenance.SIDECAR_SUFFIX}")
-               if not p.with_name(p.name[: -len(provenance.SIDECAR_SUFFIX)] + ".csv").is_file()]
+    orphans = [p.name for p in paths.CASE_DIR.glob(f"*{sidecars.SIDECAR_SUFFIX}")
+               if not p.with_name(p.name[: -len(sidecars.SIDECAR_SUFFIX)] + ".csv").is_file()]
     assert not orphans, f"sidecars without a dataset in {paths.CASE_DIR}: {orphans}"
 
 
 def test_real_datasets_describe_for_the_colophon():
-    described = provenance.describe_datasets()
+    described = sidecars.describe_datasets()
     assert [d["file"] for d in described] == [p.name for p in _real_csvs()]
     assert all(d["is_checksum_verified"] for d in described)
 
 
 def test_column_difference_names_missing_extra_or_the_first_reordered_position():
-    from analysis.provenance import column_difference
+    from analysis.sources.sidecars import column_difference
 
     assert column_difference(["a", "b"], ["a", "x"]) == "missing: ['b']; unexpected: ['x']"
     assert column_difference(["a", "b", "c"], ["a", "c", "b"], expected_name="sidecar", actual_name="CSV") == (

@@ -10,8 +10,8 @@ import pytest
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from analysis import charts
-from analysis import report_html as rh
+from analysis.report import charts
+from analysis.report import fragments as rh
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -1,4 +1,4 @@
-"""analysis.sipri on small hand-written fixtures (invented deals in SIPRI's layouts)."""
+"""analysis.sources.sipri on small hand-written fixtures (invented deals in SIPRI's layouts)."""
 import math
 import os
 from pathlib import Path
@@ -6,9 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import paths, sipri
-from analysis.countries import UnknownCountryError
-from analysis.sipri import SipriFormatError
+from analysis import paths
+from analysis.sources import sipri
+from analysis.sources.countries import UnknownCountryError
+from analysis.sources.sipri import SipriFormatError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sipri"
 CLASSIC = FIXTURES / "classic_register.csv"
@@ -285,7 +286,7 @@ def test_tiv_table_row_with_wrong_field_count(tmp_path):
 
 def test_second_load_comes_from_the_parquet_cache(tmp_cache, monkeypatch):
     first = sipri.load_register(CLASSIC)
-    assert (tmp_cache / first.sha256 / f"schema-{sipri.SCHEMA_VERSION}" / "deals.parquet").exists()
+    assert (tmp_cache / "registers" / sipri._cache_key(first.sha256) / "deals.parquet").exists()
 
     def no_parse(*args):
         raise AssertionError("parsed again")
@@ -301,7 +302,44 @@ def test_second_load_comes_from_the_parquet_cache(tmp_cache, monkeypatch):
 
 def test_cache_leaves_no_temporary_folders(tmp_cache):
     reg = sipri.load_register(PER_YEAR)
-    assert [p.name for p in (tmp_cache / reg.sha256).iterdir()] == [f"schema-{sipri.SCHEMA_VERSION}"]
+    assert [p.name for p in (tmp_cache / "registers").iterdir()] == [sipri._cache_key(reg.sha256)]
+
+
+def _entry_file(tmp_cache, reg, name):
+    return tmp_cache / "registers" / sipri._cache_key(reg.sha256) / name
+
+
+@pytest.mark.parametrize("damage", ["flip-bit", "truncate", "delete"])
+def test_a_damaged_cache_entry_is_discarded_with_a_warning_and_rebuilt(tmp_cache, capsys, damage):
+    first = sipri.load_register(PER_YEAR)
+    target = _entry_file(tmp_cache, first, "deliveries.parquet")
+    data = bytearray(target.read_bytes())
+    if damage == "flip-bit":
+        data[len(data) // 2] ^= 0x04  # one bit in the middle of the column data
+        target.write_bytes(bytes(data))
+    elif damage == "truncate":
+        target.write_bytes(bytes(data[: len(data) // 3]))
+    else:
+        target.unlink()
+    capsys.readouterr()
+    second = sipri.load_register(PER_YEAR)
+    err = capsys.readouterr().err
+    assert "discarded, rebuilding it" in err and str(target.parent) in err
+    pd.testing.assert_frame_equal(first.deliveries, second.deliveries)
+    # rebuilt: the next load is silent and served from a sound entry
+    third = sipri.load_register(PER_YEAR)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(first.deliveries, third.deliveries)
+
+
+def test_the_register_cache_key_changes_with_the_parsing_code(tmp_cache, monkeypatch):
+    from analysis.sources import cache
+
+    reg = sipri.load_register(PER_YEAR)
+    before = sipri._cache_key(reg.sha256)
+    monkeypatch.setattr(sipri, "_CACHED_BY", (*sipri._CACHED_BY, "sources/schemas.py"))
+    assert sipri._cache_key(reg.sha256) != before
+    assert cache.fingerprint(("sources/sipri.py",)) != cache.fingerprint(("sources/countries.py",))
 
 
 # ------------------------------------------------------------------ user-dropped registers

@@ -1,6 +1,6 @@
 """The loaders against the real SIPRI exports in ``paths.SHARED_SIPRI_DIR`` (never copied into the project).
 
-Expected counts and sums are computed here with the csv module, independently of analysis.sipri.
+Expected counts and sums are computed here with the csv module, independently of analysis.sources.sipri.
 """
 import csv
 import re
@@ -8,7 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import countries, paths, sipri, tiv
+from analysis import paths
+from analysis.sources import countries, sipri
+from analysis.case import tiv
 
 pytestmark = pytest.mark.sipri
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import ipaddress
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

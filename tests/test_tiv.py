@@ -1,10 +1,11 @@
-"""analysis.tiv on the hand-written fixture registers."""
+"""analysis.case.tiv on the hand-written fixture registers."""
 from pathlib import Path
 
 import pytest
 
-from analysis import sipri, tiv
-from analysis.countries import UnknownCountryError
+from analysis.sources import sipri
+from analysis.case import tiv
+from analysis.sources.countries import UnknownCountryError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sipri"
 

@@ -1,0 +1,260 @@
+"""Brief parameters: one checking function, and the output slug.
+
+The notebooks call :func:`check_brief_parameters` in their first cell after the papermill
+``parameters`` cell, so a bad value fails with a message naming the parameter and what was
+expected before any work is done.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+# SIPRI's register starts in 1950; nothing can have been delivered after this year.
+MIN_YEAR = 1950
+MAX_YEAR = dt.date.today().year
+
+EMBEDDED = "embedded"   # transfers="embedded": the curated case data in data/case/
+AUTO = "auto"           # transfers="auto": a register dropped in data/raw/sipri/, else embedded
+
+
+PDF_ENGINES = ("chromium", "weasyprint")  # see analysis.render.exporters.BriefPDFExporter.engine
+PDF_ENGINE_ENV = "ARMSBRIEF_PDF_ENGINE"
+
+
+class ParameterError(ValueError):
+    """A brief parameter has the wrong type or value."""
+
+
+def default_pdf_engine() -> str:
+    """``$ARMSBRIEF_PDF_ENGINE`` when set (checked, any case), else ``chromium``."""
+    engine = os.environ.get(PDF_ENGINE_ENV, "").strip().lower() or PDF_ENGINES[0]
+    if engine not in PDF_ENGINES:
+        raise ParameterError(f"{PDF_ENGINE_ENV}={engine!r}: expected one of {', '.join(PDF_ENGINES)}")
+    return engine
+
+
+@dataclass(frozen=True)
+class BriefParams:
+    """Checked parameters of a bilateral brief (names canonical, years ints)."""
+
+    supplier: str
+    recipient: str
+    ally: str | None
+    alliance: str | None
+    start_year: int
+    end_year: int
+    transfers: str
+    #: An ally given but dropped because it is the supplier or the recipient (see :attr:`notes`).
+    dropped_ally: str | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One-line notes on parameters that were adjusted, for the brief and for stderr."""
+        if not self.dropped_ally:
+            return ()
+        role = "supplier" if self.dropped_ally == self.supplier else "recipient"
+        return (f"The ally {self.dropped_ally} is also the {role}, so this brief has no ally comparison "
+                "(the default ally belongs to the founding case; give --ally/ALLY= for another).",)
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.supplier}-{self.recipient}-{self.start_year}-{self.end_year}")
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def previous_period(self) -> tuple[int, int]:
+        """The period of equal length just before this one."""
+        n = self.end_year - self.start_year + 1
+        return self.start_year - n, self.start_year - 1
+
+    def as_dict(self) -> dict:
+        """The notebook's parameters (the dropped ally is passed back as the ally, so the kernel's own
+        check drops it again and the brief says so)."""
+        values = asdict(self)
+        dropped = values.pop("dropped_ally")
+        if dropped:
+            values["ally"] = dropped
+        return values
+
+
+@dataclass(frozen=True)
+class ScreenParams:
+    """Checked parameters of an alliance screen."""
+
+    alliance: str
+    start_year: int
+    end_year: int
+    transfers: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.alliance}-screen-{self.start_year}-{self.end_year}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+#: What :func:`slugify` returns, and all that :func:`analysis.pipeline.build.run_build` accepts as an output name.
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX_LENGTH = 120
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe slug: lower-case ASCII letters, digits and single hyphens only.
+
+    ``slugify("../../x")`` is ``"x"``: a slug can never name a path outside its folder.
+    """
+    if not isinstance(text, str):
+        raise ParameterError(f"cannot make an output name from {text!r}: expected text")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if not slug:
+        raise ParameterError(f"cannot make an output name from {text!r}: it has no letters or digits")
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise ParameterError(f"output name from {text!r} is {len(slug)} characters long, over {SLUG_MAX_LENGTH}")
+    return slug
+
+
+def is_slug(value) -> bool:
+    """True for a safe output name: what :func:`slugify` produces (no dots, slashes or leading hyphen)."""
+    return isinstance(value, str) and len(value) <= SLUG_MAX_LENGTH and SLUG_PATTERN.fullmatch(value) is not None
+
+
+def _year(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParameterError(
+            f"parameter {name!r} must be an integer year, got {value!r} ({type(value).__name__})"
+        )
+    if not MIN_YEAR <= value <= MAX_YEAR:
+        raise ParameterError(
+            f"parameter {name!r} = {value} is outside the years arms-transfer data can cover "
+            f"({MIN_YEAR}-{MAX_YEAR})"
+        )
+    return value
+
+
+def _period(start_year, end_year) -> tuple[int, int]:
+    start, end = _year("start_year", start_year), _year("end_year", end_year)
+    if start > end:
+        raise ParameterError(f"start_year ({start}) is after end_year ({end})")
+    return start, end
+
+
+def _country(name: str, value, *, optional: bool = False) -> str | None:
+    from analysis.sources.countries import UnknownCountryError, is_known_spelling, normalise
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise ParameterError(f"parameter {name!r} is required: give a country name, e.g. 'Belarus'")
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter {name!r} must be a country name (text), got {value!r}")
+    try:
+        canonical = normalise(value)
+    except UnknownCountryError as err:
+        raise ParameterError(f"parameter {name!r}: {err}") from None
+    # Only a regex reading ("Belaruss", "Not Belarus", "Byelorussia"): suggest it, do not take it.
+    # (A starred name is a SIPRI actor by its own mark, as in the registers.)
+    if not is_known_spelling(value) and not value.strip().endswith("*"):
+        raise ParameterError(f"parameter {name!r}: {value!r} is not a known spelling of a country or actor; "
+                             f"did you mean {canonical!r}?")
+    return canonical
+
+
+def _alliance(value, *, optional: bool) -> str | None:
+    from analysis.sources.curated import load_table
+
+    if value is None or (isinstance(value, str) and not value.strip()) or value == "none":
+        if optional:
+            return None
+        raise ParameterError("parameter 'alliance' is required, e.g. 'CSTO'")
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'alliance' must be text, got {value!r}")
+    known = sorted(load_table("alliances")["alliance"])
+    for name in known:
+        if name.lower() == value.strip().lower():
+            return name
+    raise ParameterError(f"parameter 'alliance': unknown alliance {value!r}; known: {', '.join(known)}")
+
+
+def _transfers(value) -> str:
+    if not isinstance(value, (str, Path)):
+        raise ParameterError(f"parameter 'transfers' must be 'embedded', 'auto' or a file path, got {value!r}")
+    value = str(value).strip() or EMBEDDED
+    if value in (EMBEDDED, AUTO):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ParameterError(
+            f"parameter 'transfers': no file at {str(path)!r}; expected 'embedded', 'auto' or the path "
+            "of a SIPRI trade-register export (CSV)"
+        )
+    return str(path.resolve())
+
+
+def _register_name(register) -> str:
+    if register.format == "embedded":
+        return "the embedded case data (data/case/registered_deliveries.csv)"
+    vintage = f", data generated {register.vintage}" if register.vintage else ""
+    return f"the SIPRI {register.format} register {register.source}{vintage}"
+
+
+def delivery_years(register) -> tuple[int, int] | None:
+    """First and last delivery year in a register (``None`` when it records no delivery at all)."""
+    years = register.deliveries["delivery_year"].dropna()
+    if years.empty:
+        return None
+    return int(years.min()), int(years.max())
+
+
+def check_period_in_data(start_year: int, end_year: int, register) -> None:
+    """Raise ParameterError when the period has no data at all in ``register``.
+
+    A period that overlaps the register's delivery years is fine even when the supplier and
+    recipient have no transfers in it: the brief says so plainly. A period entirely outside
+    them has nothing to report from this register, so it is an error naming its year range.
+    """
+    span = delivery_years(register)
+    if span is None:
+        raise ParameterError(f"parameter 'transfers': {_register_name(register)} records no deliveries at all; "
+                             "expected a SIPRI register with delivery years")
+    first, last = span
+    if end_year < first or start_year > last:
+        raise ParameterError(
+            f"parameters 'start_year' and 'end_year': the period {start_year}–{end_year} has no data in "
+            f"{_register_name(register)}, which records deliveries from {first} to {last}; choose a period "
+            f"that overlaps {first}–{last}"
+        )
+
+
+def check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_year,
+                           transfers=EMBEDDED) -> BriefParams:
+    """Check and normalise the parameters of a bilateral brief; raise ParameterError."""
+    start, end = _period(start_year, end_year)
+    params = BriefParams(
+        supplier=_country("supplier", supplier),
+        recipient=_country("recipient", recipient),
+        ally=_country("ally", ally, optional=True),
+        alliance=_alliance(alliance, optional=True),
+        start_year=start,
+        end_year=end,
+        transfers=_transfers(transfers),
+    )
+    if params.supplier == params.recipient:
+        raise ParameterError(f"supplier and recipient are both {params.supplier!r}")
+    if params.ally in (params.supplier, params.recipient):
+        params = replace(params, ally=None, dropped_ally=params.ally)
+    return params
+
+
+def check_screen_parameters(alliance, start_year, end_year, transfers=EMBEDDED) -> ScreenParams:
+    """Check and normalise the parameters of an alliance screen; raise ParameterError."""
+    start, end = _period(start_year, end_year)
+    return ScreenParams(_alliance(alliance, optional=False), start, end, _transfers(transfers))
