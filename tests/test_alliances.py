@@ -50,3 +50,24 @@ def test_screen_ignores_years_after_member_left(spells, conflicts):
 
 def test_span_text():
     assert alliances.span_text([2018, 2019, 2020, 2022]) == "2018–2020, 2022"
+
+
+def test_coverage_counts_members_and_years(spells):
+    table = pd.DataFrame({"alliance": ["TEST"], "name": ["Test pact"], "founding_date": ["1992-05-15"]})
+    (row,) = alliances.coverage(table, spells).itertuples(index=False)
+    # Aland, Borduria, Carpania (member until 2024; then frozen: not a member), Dorvia (until 1999)
+    assert (row.members, row.first_year) == (4, 1992)
+    assert row.last_year is pd.NA  # Aland and Borduria are still members
+
+
+def test_the_alliance_tables_hold_the_main_collective_defence_alliances():
+    from analysis.sources.curated import load_table
+
+    listed = alliances.coverage(load_table("alliances"), load_table("alliance_membership")).set_index("alliance")
+    wanted = {"NATO", "CSTO", "WARSAW", "ANZUS", "RIO", "SEATO", "CENTO", "ARAB-JDEC", "GCC", "US-JAPAN", "US-ROK",
+              "US-PHILIPPINES", "CHINA-DPRK", "UNION-STATE"}
+    assert wanted <= set(listed.index)
+    assert (listed.loc[list(wanted), "members"] >= 2).all()
+    # historic alliances end; each ended in the year its dissolution is sourced
+    assert listed.loc["WARSAW", "last_year"] == 1991 and listed.loc["SEATO", "last_year"] == 1977
+    assert listed.loc["CENTO", "last_year"] == 1979

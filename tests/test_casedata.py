@@ -181,7 +181,18 @@ def test_wrong_allowed_value(case_dir, name, column, bad):
 @pytest.mark.parametrize("column", ["source_publisher", "source_title", "source_date"])
 def test_null_source(case_dir, name, column):
     problems = problems_of(case_dir, name, rows_with(name, {column: ""}))
-    assert_rule(problems, line=3, rule="required", column=column)
+    if column == "source_date" and name in ("alliances", "alliance_membership"):
+        # undated treaty texts and organisation pages are allowed, but only where the notes say so
+        assert_rule(problems, line=3, rule="undated source said so", column="source_date")
+    else:
+        assert_rule(problems, line=3, rule="required", column=column)
+
+
+@pytest.mark.parametrize("name", ["alliances", "alliance_membership"])
+def test_an_undated_source_that_says_so_passes(case_dir, name):
+    other = {"alliances": {"alliance": "NATO"}, "alliance_membership": {"country": "Belarus"}}[name]
+    write_table(case_dir, name, rows_with(name, {"source_date": "", "notes": "Source undated: no date.", **other}))
+    assert len(curated.load_table(name)) == 2
 
 
 @pytest.mark.parametrize(("name", "change", "column"), [

@@ -199,3 +199,18 @@ def span_text(years: list[int]) -> str:
     if run:
         parts.append(run)
     return ", ".join(str(p[0]) if len(p) == 1 else f"{p[0]}–{p[-1]}" for p in parts)
+
+
+def coverage(alliances: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:
+    """What the alliance tables hold: per alliance its name, founding date, number of member states and
+    the years its membership spells cover (``last_year`` NA while any member spell is ongoing)."""
+    member = spells[spells["status"] == "member"]
+    rows = []
+    for alliance, name, founded in alliances[["alliance", "name", "founding_date"]].itertuples(index=False):
+        own = member[member["alliance"] == alliance]
+        ongoing = own["end_date"].isna().any()
+        rows.append({"alliance": alliance, "name": name, "founding_date": founded,
+                     "members": own["country"].nunique(),
+                     "first_year": int(own["start_date"].min().year) if len(own) else pd.NA,
+                     "last_year": pd.NA if ongoing or not len(own) else int(own["end_date"].max().year)})
+    return pd.DataFrame(rows).astype({"first_year": "Int64", "last_year": "Int64"})

@@ -108,6 +108,22 @@ def tiv(transfers, supplier, recipient, start_year, end_year, by, as_csv):
 
 
 @main.command()
+def alliances():
+    """List the alliances the data holds, with their members and the years they cover."""
+    from analysis.case.alliances import coverage
+    from analysis.sources.curated import load_table
+
+    try:
+        table = coverage(load_table("alliances"), load_table("alliance_membership"))
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    for row in table.itertuples(index=False):
+        last = "ongoing" if row.last_year is None or str(row.last_year) == "<NA>" else row.last_year
+        click.echo(f"{row.alliance:<15} {row.first_year}-{last:<8} {row.members:>3} members  {row.name}")
+    click.echo("# membership spells: data/case/alliance_membership.csv (sources per row)", err=True)
+
+
+@main.command()
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False))
 @click.option("--jobs", type=int, default=None, help="Parallel builds (default: number of cores).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", default=None,

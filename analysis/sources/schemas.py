@@ -301,7 +301,22 @@ def _end_fields_together(end_col: str, dependent: str) -> Check:
 SOURCE_REASON = "every row carries its own source (docs/design.md): a brief cites each fact it states"
 
 
-def _source_columns() -> dict[str, Column]:
+UNDATED_NOTE = "Source undated"
+
+
+def _undated_sources_say_so() -> Check:
+    """For tables whose sources include undated pages (treaty texts, organisation pages): an empty
+    source_date is allowed only where the row's notes say so, so a missing date is never an oversight."""
+    def ok(frame: pd.DataFrame) -> pd.Series:
+        empty = frame["source_date"].isna() | (frame["source_date"].astype("string").str.strip() == "")
+        return ~empty | frame["notes"].fillna("").str.contains(UNDATED_NOTE, regex=False)
+    return _frame_check("undated source said so", ["source_date", "notes"], ok,
+                        error=f"an empty source_date needs '{UNDATED_NOTE}' in notes",
+                        reason="treaty texts and organisation pages often carry no publication date; the "
+                               "brief must say so rather than leave the reader guessing")
+
+
+def _source_columns(*, undated_ok: bool = False) -> dict[str, Column]:
     return {
         "source_publisher": _str_col(required=SOURCE_REASON, doc="who published the source"),
         "source_title": _str_col(required=SOURCE_REASON, doc="title of the source (or document reference)"),
@@ -313,7 +328,9 @@ def _source_columns() -> dict[str, Column]:
             _iso_date_any("the brief prints and sorts source dates; any other form cannot be compared or "
                           "checked"),
             _not_in_future("a source cannot be dated after today: a future date is a typo"),
-            required=SOURCE_REASON, doc="publication date of the source (ISO, day/month/year precision)"),
+            required=None if undated_ok else SOURCE_REASON,
+            doc="publication date of the source (ISO, day/month/year precision)"
+                + ("; empty only for an undated source, said so in notes" if undated_ok else "")),
     }
 
 
@@ -434,9 +451,9 @@ def _alliances() -> DataFrameSchema:
         "founding_document": _str_col(),
         "founding_date": _str_col(_iso_date_any("dates are compared and printed; other forms cannot be")),
         "notes": _str_col(),
-        **_source_columns(),
+        **_source_columns(undated_ok=True),
     }
-    checks = [_unique_key(["alliance"], "the alliance key identifies one alliance")]
+    checks = [_unique_key(["alliance"], "the alliance key identifies one alliance"), _undated_sources_say_so()]
     return _schema("alliances", columns, checks, "Alliances the briefs refer to")
 
 
@@ -452,9 +469,10 @@ def _alliance_membership() -> DataFrameSchema:
         **_dated("end", required=False, doc="membership spell end (empty = ongoing)"),
         "end_reason": _str_col(),
         "notes": _str_col(),
-        **_source_columns(),
+        **_source_columns(undated_ok=True),
     }
     checks = [
+        _undated_sources_say_so(),
         _date_precision_check("start_date", "start_date_precision"),
         _date_precision_check("end_date", "end_date_precision"),
         _end_not_before_start("start_date", "start_date_precision", "end_date", "end_date_precision"),
