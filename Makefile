@@ -17,6 +17,9 @@ END ?= 2022
 TRANSFERS ?= auto
 ALLIANCE_SCREEN ?= CSTO
 SPEC ?= briefs.yml
+# The parameters reach the CLI through the environment, never through the recipe's text: a value with
+# quotes, $(...) or backticks stays a value (the shell expands "$$SUPPLIER" without re-reading it).
+export SUPPLIER RECIPIENT ALLY ALLIANCE START END TRANSFERS ALLIANCE_SCREEN SPEC
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	@scripts/setup.sh
@@ -33,16 +36,16 @@ help: ## list the targets
 setup: $(STAMP) ## create .venv and install the package (and system libraries the PDF route needs)
 
 report: $(STAMP) ## build a brief: make report [SUPPLIER= RECIPIENT= ALLY= ALLIANCE= START= END= TRANSFERS=]
-	@$(BIN)/armsbrief brief --supplier "$(SUPPLIER)" --recipient "$(RECIPIENT)" \
-	  --ally "$(ALLY)" --alliance "$(ALLIANCE)" --start "$(START)" --end "$(END)" \
-	  --transfers "$(TRANSFERS)"
+	@$(BIN)/armsbrief brief --supplier "$$SUPPLIER" --recipient "$$RECIPIENT" \
+	  --ally "$$ALLY" --alliance "$$ALLIANCE" --start "$$START" --end "$$END" \
+	  --transfers "$$TRANSFERS"
 
 screen: $(STAMP) ## build the alliance screen brief: make screen [ALLIANCE_SCREEN= START= END= TRANSFERS=]
-	@$(BIN)/armsbrief screen --alliance "$(ALLIANCE_SCREEN)" --start "$(START)" --end "$(END)" \
-	  --transfers "$(TRANSFERS)"
+	@$(BIN)/armsbrief screen --alliance "$$ALLIANCE_SCREEN" --start "$$START" --end "$$END" \
+	  --transfers "$$TRANSFERS"
 
 briefs: $(STAMP) ## build many briefs in parallel from a spec: make briefs [SPEC=briefs.yml]
-	@$(BIN)/armsbrief batch "$(SPEC)"
+	@$(BIN)/armsbrief batch "$$SPEC"
 
 test: $(TEST_STAMP) ## run all tests (unit, data checks, notebook regression, browser)
 	@$(BIN)/python -m pytest

@@ -147,6 +147,29 @@ def _period(start_year, end_year) -> tuple[int, int]:
     return start, end
 
 
+#: The longest country or actor parameter accepted. The longest name the project knows is under 60
+#: characters; anything far longer is a paste error, and refusing it at once keeps the close-match
+#: search (quadratic in the length) from running for minutes.
+MAX_NAME_LENGTH = 120
+
+
+def _mixed_script(value: str) -> str | None:
+    """The first Cyrillic or Greek letter in a name otherwise written in Latin letters (a lookalike:
+    Cyrillic 'а' for Latin 'a'), described for a message; None if the name is in one script."""
+    scripts = {}
+    for position, char in enumerate(value, start=1):
+        if char.isalpha():
+            script = unicodedata.name(char, "UNKNOWN").split()[0]
+            scripts.setdefault(script, (position, char))
+    if "LATIN" in scripts:
+        for script in ("CYRILLIC", "GREEK"):
+            if script in scripts:
+                position, char = scripts[script]
+                return (f"the {script.title()} letter {char!r} (U+{ord(char):04X}) at position {position}, among "
+                        "Latin letters: retype it in Latin letters")
+    return None
+
+
 def _country(name: str, value, *, optional: bool = False) -> str | None:
     from analysis.sources.countries import UnknownCountryError, is_known_spelling, normalise
 
@@ -156,6 +179,11 @@ def _country(name: str, value, *, optional: bool = False) -> str | None:
         raise ParameterError(f"parameter {name!r} is required: give a country name, e.g. 'Belarus'")
     if not isinstance(value, str):
         raise ParameterError(f"parameter {name!r} must be a country name (text), got {value!r}")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ParameterError(f"parameter {name!r}: a name of {len(value):,} characters is too long for a country "
+                             f"or actor (at most {MAX_NAME_LENGTH}); it starts {value[:40]!r}")
+    if (lookalike := _mixed_script(value)) is not None:
+        raise ParameterError(f"parameter {name!r}: {value!r} contains {lookalike}")
     try:
         canonical = normalise(value)
     except UnknownCountryError as err:
