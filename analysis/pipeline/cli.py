@@ -107,6 +107,57 @@ def tiv(transfers, supplier, recipient, start_year, end_year, by, as_csv):
     click.echo(f"# SIPRI Arms Transfers Database, data generated {register.vintage}; TIV in millions", err=True)
 
 
+@main.group()
+def vintages():
+    """Compare SIPRI releases (vintages) of the trade register."""
+
+
+@vintages.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--supplier", default=None, help="Only this supplier's deals.")
+@click.option("--recipient", default=None, help="Only this recipient's deals.")
+@click.option("--start", "start_year", type=int, default=None, help="First year of the period (with --end).")
+@click.option("--end", "end_year", type=int, default=None, help="Last year of the period (with --start).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write every deal's class and changes to this CSV file.")
+@click.option("--top", type=int, default=10, show_default=True, help="Pairs (and deals per pair) to explain.")
+def vintages_diff(old, new, supplier, recipient, start_year, end_year, csv_path, top):
+    """Deal-level comparison of two SIPRI registers (either format): classes, totals moved, reasons."""
+    from analysis.case.params import _period
+    from analysis.sources.cache import atomic_write
+    from analysis.sources.sipri import load_register
+    from analysis.sources.vintages import MATCHING_RULE, diff
+
+    try:
+        if (start_year is None) != (end_year is None):
+            raise ValueError("give both --start and --end, or neither")
+        if start_year is not None:
+            start_year, end_year = _period(start_year, end_year)
+        result = diff(load_register(old), load_register(new), supplier=supplier, recipient=recipient,
+                      start=start_year, end=end_year)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    click.echo(f"Matching rule: {MATCHING_RULE}")
+    click.echo(f"Vintages: {result.old_vintage} -> {result.new_vintage}"
+               + (f"; deliveries {start_year}-{end_year}" if start_year is not None else ""))
+    click.echo(result.counts().to_string())
+    totals = result.totals()
+    moved = totals[totals["delta_mn"].abs() > 0.005]
+    moved = moved.reindex(moved["delta_mn"].abs().sort_values(ascending=False, kind="stable").index).head(top)
+    click.echo(f"\nDelivered TIV moved (mn), the {len(moved)} largest of {int((totals['delta_mn'].abs() > 0.005).sum())} pairs:")
+    for row in moved.itertuples(index=False):
+        click.echo(f"  {row.supplier} -> {row.recipient}: {row.tiv_delivered_old_mn:,.2f} -> "
+                   f"{row.tiv_delivered_new_mn:,.2f} ({row.delta_mn:+,.2f})")
+        deals = result.explain(row.supplier, row.recipient)
+        for deal in deals[deals["delta_mn"].abs() > 0.005].head(top).itertuples(index=False):
+            name = deal.designation_new if isinstance(deal.designation_new, str) else deal.designation_old
+            click.echo(f"      {deal._0}: {name} ({deal.delta_mn:+,.2f}) {deal.changes or ''}".rstrip())
+    if csv_path:
+        atomic_write(csv_path, result.deals.to_csv(index=False))
+        click.echo(f"\nEvery deal: {csv_path}", err=True)
+
+
 @main.command()
 def alliances():
     """List the alliances the data holds, with their members and the years they cover."""
