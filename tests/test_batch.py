@@ -90,8 +90,8 @@ def test_an_explicit_brief_and_an_expansion_giving_the_same_brief_build_it_once(
      r"briefs\[0\] \(CSTO everyone\): key 'mode': expected one of members-vs-adversaries"),
     ("briefs:\n  - {alliance: CSTO, mode: members-vs-adversaries, supplier: Belarus, start: 2018, end: 2022}",
      r"briefs\[0\] \(CSTO members-vs-adversaries\): unknown key 'supplier'"),
-    ("briefs:\n  - {alliance: WARSAW, mode: members-vs-adversaries, start: 2018, end: 2022}",
-     r"briefs\[0\] \(WARSAW members-vs-adversaries\): key 'alliance': .*unknown alliance 'WARSAW'"),
+    ("briefs:\n  - {alliance: ATLANTIS, mode: members-vs-adversaries, start: 2018, end: 2022}",
+     r"briefs\[0\] \(ATLANTIS members-vs-adversaries\): key 'alliance': .*unknown alliance 'ATLANTIS'"),
     ("defaults: {start: 2018, end: 2022}\nbriefs:\n  - {supplier: Belarus, recipient: Azerbaijan, ally: Armenia}\n"
      "  - {supplier: Belarus, recipient: Azerbaijan, ally: Russia}",
      r"briefs\[1\] \(Belarus -> Azerbaijan\): builds the same output reports/belarus-azerbaijan-2018-2022/ "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import nbformat
 
 from analysis import paths
+from analysis.pipeline import kernel
 from analysis.pipeline.kernel import GENERIC_KERNELSPEC, KERNEL
 
 REFERENCE_DIR = paths.PROJECT_ROOT / "tests" / "nbval"
@@ -51,7 +52,7 @@ def regenerate(names=None) -> list:
             continue
         out = REFERENCE_DIR / f"{name}.ipynb"
         pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=KERNEL,
-                            progress_bar=False, cwd=str(paths.NOTEBOOKS_DIR))
+                            progress_bar=False, cwd=str(paths.NOTEBOOKS_DIR), **kernel.papermill_options())
         nb = nbformat.read(out, as_version=4)
         _strip_volatile(nb)
         nbformat.write(nb, out)
