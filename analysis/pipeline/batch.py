@@ -39,8 +39,8 @@ Briefs are built in worker processes (``concurrent.futures.ProcessPoolExecutor``
 default one per core), each calling :func:`analysis.pipeline.build.build_brief`; a tqdm progress bar counts
 them. Workers are forked from multiprocessing's fork server after it has imported the build's
 modules and warmed them up with a throwaway brief once (so a script calling :func:`run_batch` needs
-the usual ``if __name__ == "__main__":`` guard); each worker forks a kernel fork server
-(:mod:`analysis.pipeline.fast.kernels`) when :mod:`analysis.pipeline.build` uses one, so that its briefs start their kernels
+the usual ``if __name__ == "__main__":`` guard); each worker starts a kernel fork server
+where the fence allows it (:mod:`analysis.pipeline.fast`), so that its briefs start their kernels
 in milliseconds, and all workers print their PDFs with this process's one browser
 (:func:`analysis.render.chromium.print_server`). A failing brief does not stop the others: the summary at
 the end names every failed brief and why, and :func:`run_batch` returns False (``armsbrief batch``

@@ -127,7 +127,7 @@ def vintages_diff(old, new, supplier, recipient, start_year, end_year, csv_path,
     from analysis.case.params import _period
     from analysis.sources.cache import atomic_write
     from analysis.sources.sipri import load_register
-    from analysis.sources.vintages import MATCHING_RULE, diff
+    from analysis.sources.vintages import MATCHING_RULE, TIV_TOLERANCE_MN, diff
 
     try:
         if (start_year is None) != (end_year is None):
@@ -143,16 +143,16 @@ def vintages_diff(old, new, supplier, recipient, start_year, end_year, csv_path,
                + (f"; deliveries {start_year}-{end_year}" if start_year is not None else ""))
     click.echo(result.counts().to_string())
     totals = result.totals()
-    moved = totals[totals["delta_mn"].abs() > 0.005]
-    moved = moved.reindex(moved["delta_mn"].abs().sort_values(ascending=False, kind="stable").index).head(top)
-    click.echo(f"\nDelivered TIV moved (mn), the {len(moved)} largest of {int((totals['delta_mn'].abs() > 0.005).sum())} pairs:")
-    for row in moved.itertuples(index=False):
+    moved = totals[totals["delta_mn"].abs() > TIV_TOLERANCE_MN]
+    largest = moved.reindex(moved["delta_mn"].abs().sort_values(ascending=False, kind="stable").index).head(top)
+    click.echo(f"\nDelivered TIV moved (mn), the {len(largest)} largest of {len(moved)} pairs:")
+    for row in largest.itertuples(index=False):
         click.echo(f"  {row.supplier} -> {row.recipient}: {row.tiv_delivered_old_mn:,.2f} -> "
                    f"{row.tiv_delivered_new_mn:,.2f} ({row.delta_mn:+,.2f})")
         deals = result.explain(row.supplier, row.recipient)
-        for deal in deals[deals["delta_mn"].abs() > 0.005].head(top).itertuples(index=False):
-            name = deal.designation_new if isinstance(deal.designation_new, str) else deal.designation_old
-            click.echo(f"      {deal._0}: {name} ({deal.delta_mn:+,.2f}) {deal.changes or ''}".rstrip())
+        for _, deal in deals[deals["delta_mn"].abs() > TIV_TOLERANCE_MN].head(top).iterrows():
+            name = deal["designation_new"] if isinstance(deal["designation_new"], str) else deal["designation_old"]
+            click.echo(f"      {deal['class']}: {name} ({deal['delta_mn']:+,.2f}) {deal['changes'] or ''}".rstrip())
     if csv_path:
         atomic_write(csv_path, result.deals.to_csv(index=False))
         click.echo(f"\nEvery deal: {csv_path}", err=True)
@@ -161,6 +161,8 @@ def vintages_diff(old, new, supplier, recipient, start_year, end_year, csv_path,
 @main.command()
 def alliances():
     """List the alliances the data holds, with their members and the years they cover."""
+    import pandas as pd
+
     from analysis.case.alliances import coverage
     from analysis.sources.curated import load_table
 
@@ -169,7 +171,7 @@ def alliances():
     except EXPECTED_ERRORS as err:
         _fail(err)
     for row in table.itertuples(index=False):
-        last = "ongoing" if row.last_year is None or str(row.last_year) == "<NA>" else row.last_year
+        last = "ongoing" if pd.isna(row.last_year) else row.last_year
         click.echo(f"{row.alliance:<15} {row.first_year}-{last:<8} {row.members:>3} members  {row.name}")
     click.echo("# membership spells: data/case/alliance_membership.csv (sources per row)", err=True)
 

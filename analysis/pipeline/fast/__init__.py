@@ -118,9 +118,9 @@ def exporter_class(cls: type) -> type:
     return fast_exporter(cls)
 
 
-#: Modules for a preload list (a batch's multiprocessing fork server): the kernel server's imports
-#: and, last, the warm-up (importing :mod:`analysis.pipeline.fast.warmed` runs a throwaway brief).
 def preload_modules() -> list[str]:
+    """Modules for a preload list (a batch's multiprocessing fork server): the kernel server's imports
+    and, last, the warm-up (importing :mod:`analysis.pipeline.fast.warmed` runs a throwaway brief)."""
     if not kernels_available():
         return []
     from analysis.pipeline.fast.kernels import KERNEL_PRELOAD, PRELOAD

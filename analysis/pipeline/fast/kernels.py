@@ -10,9 +10,10 @@ milliseconds. Each forked kernel is a new process that has never run a notebook 
 server): it executes exactly one notebook and is shut down afterwards, so no state passes from one
 brief to the next, exactly as with a kernel started from scratch.
 
-Usage (the hook in ``analysis.pipeline.build._execute``)::
+Used only through the fence (:mod:`analysis.pipeline.fast`: ``start_kernel_server``,
+``papermill_options``), which ``analysis.pipeline.build._execute`` calls::
 
-    papermill.execute_notebook(..., kernel_name=KERNEL, **kernels.papermill_options())
+    papermill.execute_notebook(..., kernel_name=KERNEL, **fast.papermill_options())
 
 :func:`papermill_options` gives a kernel manager that talks to the kernel over Unix domain sockets
 (ZeroMQ ``ipc`` transport, not TCP ports on localhost). While the fork server is off (the default: a
