@@ -191,8 +191,9 @@ def test_missing_column(tmp_path):
 
 
 def test_wrong_delimiter(tmp_path):
-    text = PER_YEAR.read_text().replace(",", ";")
-    expect_error(write(tmp_path, "semicolon.csv", text), contains=["line 6", "';'-separated"])
+    # ';' is read (a spreadsheet's re-save, tests/test_sipri_reading.py); a tab is not
+    text = PER_YEAR.read_text().replace(",", "\t")
+    expect_error(write(tmp_path, "tabs.csv", text), contains=["line 6", "tab-separated"])
 
 
 def test_truncated_last_record_classic(tmp_path):
