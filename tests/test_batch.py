@@ -64,7 +64,7 @@ def test_an_explicit_brief_and_an_expansion_giving_the_same_brief_build_it_once(
           - {alliance: CSTO, mode: members-vs-adversaries}
     """)
     slugs = [j.slug for j in load_spec(spec)]
-    assert slugs.count("belarus-azerbaijan-2018-2022") == 1 and slugs[0] == "belarus-azerbaijan-2018-2022"
+    assert slugs.count("belarus-azerbaijan-2018-2022-ally-armenia-csto") == 1 and slugs[0] == "belarus-azerbaijan-2018-2022-ally-armenia-csto"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -92,8 +92,9 @@ def test_an_explicit_brief_and_an_expansion_giving_the_same_brief_build_it_once(
      r"briefs\[0\] \(CSTO members-vs-adversaries\): unknown key 'supplier'"),
     ("briefs:\n  - {alliance: ATLANTIS, mode: members-vs-adversaries, start: 2018, end: 2022}",
      r"briefs\[0\] \(ATLANTIS members-vs-adversaries\): key 'alliance': .*unknown alliance 'ATLANTIS'"),
-    ("defaults: {start: 2018, end: 2022}\nbriefs:\n  - {supplier: Belarus, recipient: Azerbaijan, ally: Armenia}\n"
-     "  - {supplier: Belarus, recipient: Azerbaijan, ally: Russia}",
+    # an ally equal to the recipient is dropped: the same output name as no ally, with other parameters
+    ("defaults: {start: 2018, end: 2022}\nbriefs:\n  - {supplier: Belarus, recipient: Azerbaijan}\n"
+     "  - {supplier: Belarus, recipient: Azerbaijan, ally: Azerbaijan}",
      r"briefs\[1\] \(Belarus -> Azerbaijan\): builds the same output reports/belarus-azerbaijan-2018-2022/ "
      r"as briefs\[0\]"),
     ("briefs:\n  - Belarus", r"briefs\[0\]: expected a mapping"),
@@ -118,7 +119,7 @@ def test_invalid_yaml_and_missing_file(tmp_path):
 
 def test_the_example_spec_is_valid():
     jobs = load_spec(paths.PROJECT_ROOT / "briefs.yml")
-    assert jobs[0].slug == "belarus-azerbaijan-2018-2022"
+    assert jobs[0].slug == "belarus-azerbaijan-2018-2022-ally-armenia-csto"
     assert len(jobs) > 10
 
 
@@ -162,14 +163,14 @@ def test_batch_builds_the_briefs_continues_after_a_failure_and_exits_non_zero(tm
     assert len(failed) == 1 and "briefs[2]" in failed[0] and "Belarus → Armenia, 1950–1955" in failed[0]
     assert "1950" in failed[0] and "ParameterError" in failed[0]
 
-    for slug in ("belarus-azerbaijan-2018-2022", "russia-armenia-2010-2020"):
+    for slug in ("belarus-azerbaijan-2018-2022-ally-armenia-csto", "russia-armenia-2010-2020"):
         assert (reports / slug / f"{slug}.html").is_file()
         assert not (reports / slug / f"{slug}.pdf").exists()  # HTML only, as the spec asks
     assert not (reports / "belarus-armenia-1950-1955").exists()
 
     page = (reports / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page.lower()
-    assert 'href="belarus-azerbaijan-2018-2022/belarus-azerbaijan-2018-2022.html"' in page
+    assert 'href="belarus-azerbaijan-2018-2022-ally-armenia-csto/belarus-azerbaijan-2018-2022-ally-armenia-csto.html"' in page
     assert 'href="russia-armenia-2010-2020/russia-armenia-2010-2020.html"' in page
     rows = re.findall(r"<tr>.*?</tr>", page, flags=re.S)[1:]
     assert len(rows) == 3

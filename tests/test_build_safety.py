@@ -25,7 +25,7 @@ from analysis.case.params import is_slug, slugify
 
 PARAMS = dict(supplier="Belarus", recipient="Azerbaijan", ally="Armenia", alliance="CSTO",
               start_year=2018, end_year=2022, transfers="embedded")
-SLUG = "belarus-azerbaijan-2018-2022"
+SLUG = "belarus-azerbaijan-2018-2022-ally-armenia-csto"  # ally and alliance are part of the output name
 CLI_ARGS = ["brief", "--supplier", "Belarus", "--recipient", "Azerbaijan", "--ally", "Armenia", "--alliance", "CSTO",
             "--start", "2018", "--end", "2022", "--transfers", "embedded"]
 
@@ -225,9 +225,9 @@ def test_concurrent_builds_in_separate_processes(tmp_path):
     outcomes = [(run.wait(timeout=600), run.stderr.read()) for run in runs]
     for code, stderr in outcomes:
         assert code == 0, stderr[-3000:]
-    assert sorted(p.name for p in reports.iterdir()) == ["russia-armenia-2010-2020", "same-case"]
-    assert sorted(p.name for p in (reports / "russia-armenia-2010-2020").iterdir()) == [
-        "russia-armenia-2010-2020.html", "russia-armenia-2010-2020.ipynb"]
+    assert sorted(p.name for p in reports.iterdir()) == ["russia-armenia-2010-2020-csto", "same-case"]
+    assert sorted(p.name for p in (reports / "russia-armenia-2010-2020-csto").iterdir()) == [
+        "russia-armenia-2010-2020-csto.html", "russia-armenia-2010-2020-csto.ipynb"]
 
     same = reports / "same-case"
     assert sorted(p.name for p in same.iterdir()) == ["same-case.html", "same-case.ipynb"]

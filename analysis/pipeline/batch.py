@@ -47,6 +47,14 @@ the end names every failed brief and why, and :func:`run_batch` returns False (`
 exits with status 1). Workers keep the notebook kernels' console output in ``<reports>/.batch-logs/``
 (named in the summary on failure).
 
+Nothing outlives the batch, whatever ends it (``kill -9`` too): on Linux the fork server and every
+worker ask the kernel to kill them when their parent exits (``prctl(PR_SET_PDEATHSIG)``,
+:func:`die_with_parent`); a worker's kernel fork server exits when its worker's socket closes, and
+kernels when their parent goes (ipykernel's parent poller); multiprocessing's resource tracker exits
+once the last of them has gone (its pipe closes), after removing what they left. The batch's one
+browser is Playwright's: its driver exits when this process's pipe to it closes, and takes Chromium
+with it.
+
 Each worker reads the key figures of the brief it built from the executed notebook (the title cell's
 output metadata, :func:`analysis.case.compute.key_figures_of_notebook`; no HTML is parsed, nothing is computed
 twice), and this process finally writes ``<reports>/index.html``: one self-contained page (inline CSS,
@@ -81,6 +89,9 @@ EXPANSION_KEYS = ("alliance", "mode", "start", "end", "transfers", "formats")
 TOP_KEYS = ("defaults", "briefs")
 FORMATS = ("html", "pdf")
 LOG_DIR_NAME = ".batch-logs"
+#: Set by the batch for its multiprocessing fork server: the pid of the batch process (see die_with_parent).
+BATCH_PID_ENV = "ARMSBRIEF_BATCH_PID"
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 DASK_CONNECT_TIMEOUT_S = 10
 # spec key -> the parameter name analysis.case.params uses in its messages
 _PARAM_OF_KEY = {"start": "start_year", "end": "end_year"}
@@ -325,10 +336,49 @@ def load_spec(spec: str | os.PathLike) -> list[BriefJob]:
 
 # --------------------------------------------------------------------------------------------- workers
 
-def _worker_init(log_dir: str | None, use_fork_server: bool, print_server: str | None = None) -> None:
-    """Send this worker's (and its kernels') console output to a log file; start the kernel fork
-    server (analysis.pipeline.fast.kernels), so that every brief gets its kernel in milliseconds; print PDFs with
-    the batch's one browser (``print_server``, see analysis.render.chromium.print_server) when there is one."""
+def die_with_parent(parent_pid: int | None = None) -> bool:
+    """Have this process killed (SIGKILL) as soon as its parent exits, however the parent ends.
+
+    Linux only (``prctl(PR_SET_PDEATHSIG)`` through ctypes; False elsewhere, where nothing is done).
+    The signal comes when the *thread* that forked this process ends: call it in a process forked by a
+    main thread (multiprocessing's fork server and pool workers are). ``parent_pid``: a process whose
+    death means this one must go (the batch); if it is already gone (it died before the call), this
+    process exits at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if parent_pid is not None:
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
+    return True
+
+
+# The multiprocessing fork server imports this module first (see _worker_context): there it arranges to
+# die with the batch process (its parent), even while it is still importing and warming up.
+if os.environ.get(BATCH_PID_ENV) and os.environ.get(BATCH_PID_ENV) == str(os.getppid()):
+    die_with_parent(os.getppid())
+
+
+def _worker_init(log_dir: str | None, use_fork_server: bool, print_server: str | None = None,
+                 batch_pid: int | None = None) -> None:
+    """Die with the fork server (and so with the batch: :func:`die_with_parent`); send this worker's (and
+    its kernels') console output to a log file; start the kernel fork server (analysis.pipeline.fast.kernels),
+    so that every brief gets its kernel in milliseconds; print PDFs with the batch's one browser
+    (``print_server``, see analysis.render.chromium.print_server) when there is one."""
+    die_with_parent(batch_pid)
     if print_server:
         from analysis.render.chromium import SERVER_ENV
 
@@ -387,6 +437,7 @@ def _worker_context():
 
         # debugpy (imported by ipykernel's debugger) warns about frozen modules on import unless told not to
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        os.environ[BATCH_PID_ENV] = str(os.getpid())  # the fork server dies with this process
         # the fence's modules last: they end with the warm-up, which runs a brief with all of them
         ctx.set_forkserver_preload([*_WORKER_PRELOAD, *_ENGINE_PRELOAD[default_pdf_engine()], *fast.preload_modules()])
         from multiprocessing import forkserver
@@ -448,6 +499,11 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
     # the local pool's server starts importing and warming up now, while the spec is read
     context = None if dask else _worker_context()
     briefs = load_spec(spec)
+    if any(job.params.transfers == "auto" for job in briefs):  # said once here: workers' stderr goes to logs
+        from analysis.sources.transfers import choose_register
+
+        for note in choose_register()[0].notes():
+            print(f"armsbrief: {note}", file=out)
     reports = Path(reports_dir or paths.REPORTS_DIR).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     log_dir = reports / LOG_DIR_NAME
@@ -484,7 +540,7 @@ def run_batch(spec: str | os.PathLike, jobs: int | None = None, *, reports_dir: 
         executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                           initializer=_worker_init,
                                           initargs=(str(log_dir) if log_dir.is_dir() else None,
-                                                    _build_uses_fork_server(), printer))
+                                                    _build_uses_fork_server(), printer, os.getpid()))
     try:
         futures = {}
         for i, job in enumerate(briefs):
