@@ -357,6 +357,7 @@ DATE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "alliance_membership": {"start_date": ("start_date_precision", "start"),
                             "end_date": ("end_date_precision", "end")},
     "conflicts": {"start_date": ("start_date_precision", "start"), "end_date": ("end_date_precision", "end")},
+    "embargoes": {"start_date": ("start_date_precision", "start"), "end_date": ("end_date_precision", "end")},
     "events": {"event_date": ("event_date_precision", "start")},
     "claims": {"claim_date": ("claim_date_precision", "start")},
 }
@@ -509,6 +510,55 @@ def _conflicts() -> DataFrameSchema:
     return _schema("conflicts", columns, checks, "Adversary dyads, wars and armed clashes")
 
 
+EMBARGO_BODIES = ("UN Security Council", "EU", "OSCE", "ECOWAS", "Arab League", "other body")
+EMBARGO_BINDING = ("binding", "voluntary")
+EMBARGO_SCOPES = ("whole state", "government forces", "non-governmental forces")
+NAMED_FORCES = "named forces: "
+
+
+def _embargoes() -> DataFrameSchema:
+    scope_re = "^(" + "|".join(re.escape(s) for s in EMBARGO_SCOPES) + "|" + re.escape(NAMED_FORCES) + r"\S.*)$"
+    columns = {
+        "embargo_id": _str_col(
+            Check.str_matches(r"^[a-z]+-\d{4}-[a-z0-9-]+$", name="embargo slug",
+                              error="a slug body-year-target, e.g. un-1992-somalia (lower case, digits, '-')",
+                              description="the id is shared by the rows of one decision and quoted in briefs; "
+                                          "one spelling rule keeps it stable"),
+            required="the key that groups the targets of one decision"),
+        "imposed_by": _str_col(_allowed(EMBARGO_BODIES, "the brief names the imposing body; one spelling per body "
+                                                        "(an unlisted body is 'other body', named in notes)"),
+                               required="the brief says who imposed the embargo"),
+        "target": _str_col(_canonical_country(COUNTRY_REASON + "; non-state targets are recorded against the "
+                                              "state where they operate, with target_scope naming them"),
+                           required="deliveries are matched to embargoes by target"),
+        "target_scope": _str_col(
+            Check.str_matches(scope_re, name="target scope",
+                              error="whole state | government forces | non-governmental forces | "
+                                    "'named forces: <which>'",
+                              description="a delivery to a government is not covered by an embargo on rebel "
+                                          "forces; the brief must say which forces an embargo covered"),
+            required="the brief must say whom the embargo covered"),
+        "binding": _str_col(_allowed(EMBARGO_BINDING, "the brief says whether suppliers were legally bound "
+                                                      "(UNSC Chapter VII decisions, EU acts) or only asked"),
+                            required="a binding embargo and a request are worded differently in the brief"),
+        "scope": _str_col(required="the brief says what the embargo covered"),
+        "instrument": _str_col(required="the brief cites the establishing decision"),
+        **_dated("start", required=True, doc="embargo start"),
+        **_dated("end", required=False, doc="embargo end (empty = in force at the source's date)"),
+        "notes": _str_col(),
+        **_source_columns(undated_ok=True),
+    }
+    checks = [
+        _unique_key(["embargo_id", "target"], "one row per embargo and target; a duplicate would mark deliveries "
+                                              "twice"),
+        _date_precision_check("start_date", "start_date_precision"),
+        _date_precision_check("end_date", "end_date_precision"),
+        _end_not_before_start("start_date", "start_date_precision", "end_date", "end_date_precision"),
+        _undated_sources_say_so(),
+    ]
+    return _schema("embargoes", columns, checks, "Multilateral arms embargoes, one row per embargo and target")
+
+
 def _events() -> DataFrameSchema:
     columns = {
         **_dated("event", required=True, doc="event"),
@@ -624,15 +674,51 @@ def _reported_transfers() -> DataFrameSchema:
                    "Transfers reported outside the SIPRI register (press, official statements, leaks)")
 
 
+SIPRI_REGIONS = ("Africa", "Americas", "Asia and Oceania", "Europe", "Middle East")
+# SIPRI's subregions by region, as its Military Expenditure Database workbook labels them (the Middle East
+# has none; "Central and Western Europe" is the label of SIPRI's recent regional totals).
+SIPRI_SUBREGIONS = {
+    "Africa": ("North Africa", "sub-Saharan Africa"),
+    "Americas": ("Central America and the Caribbean", "North America", "South America"),
+    "Asia and Oceania": ("Central Asia", "East Asia", "Oceania", "South Asia", "South East Asia"),
+    "Europe": ("Central Europe", "Eastern Europe", "Western Europe", "Central and Western Europe"),
+    "Middle East": (),
+}
+
+
+def _regions() -> DataFrameSchema:
+    region_reason = "SIPRI's own five regions (SIPRI Yearbook, Arms Transfers and Military Expenditure databases)"
+    subregions = [s for group in SIPRI_SUBREGIONS.values() for s in group]
+    columns = {
+        "country": _str_col(_canonical_country(COUNTRY_REASON), required="a row maps one state"),
+        "region": _str_col(_allowed(SIPRI_REGIONS, region_reason), required="regional shares group by region"),
+        "subregion": _str_col(_allowed(subregions, "SIPRI's subregions, spelled as SIPRI labels them"),
+                              doc="empty where SIPRI's subregion is not in a source read (notes say so)"),
+        "notes": _str_col(),
+        **_source_columns(),
+    }
+    checks = [
+        _unique_key(["country"], "analysis.case.trends.regional_shares needs one region per country"),
+        _frame_check("subregion within region", ["region", "subregion"],
+                     lambda f: pd.Series([pd.isna(s) or s in SIPRI_SUBREGIONS.get(r, ()) for r, s in
+                                          zip(f["region"], f["subregion"])], index=f.index, dtype=bool),
+                     error="a subregion of the row's region (or empty)",
+                     reason="a subregion under the wrong region would move a state's imports between regions"),
+    ]
+    return _schema("regions", columns, checks, "SIPRI's regions and subregions of states")
+
+
 SCHEMAS: dict[str, DataFrameSchema] = {
     "registered_deliveries": _registered_deliveries(),
     "tiv_totals": _tiv_totals(),
     "alliances": _alliances(),
     "alliance_membership": _alliance_membership(),
     "conflicts": _conflicts(),
+    "embargoes": _embargoes(),
     "events": _events(),
     "claims": _claims(),
     "reported_transfers": _reported_transfers(),
+    "regions": _regions(),
 }
 
 
