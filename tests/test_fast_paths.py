@@ -26,6 +26,9 @@ def case_copy(tmp_path, monkeypatch):
     """A private copy of data/case and a private cache folder."""
     folder = tmp_path / "case"
     shutil.copytree(paths.CASE_DIR, folder)
+    for table in ("events", "claims", "reported_transfers"):  # the founding case pack's tables, beside them
+        for suffix in (".csv", ".meta.yml"):
+            shutil.copy(paths.DATA_DIR / "cases" / "belarus-azerbaijan" / f"{table}{suffix}", folder)
     monkeypatch.setattr(paths, "CASE_DIR", folder)
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.delenv("ARMSBRIEF_CASE_CACHE", raising=False)
@@ -117,8 +120,9 @@ def test_the_cached_embedded_register_equals_a_fresh_one(case_copy):
 
 
 def test_reading_cached_tables_does_not_import_pandera(tmp_path):
-    code = ("import sys; from analysis.sources import curated; curated.load_table('claims'); "
-            "curated.load_table('claims'); curated.load_embedded_register(); curated.load_embedded_register(); "
+    code = ("import sys; from analysis import paths; from analysis.sources import curated; "
+            "pack = paths.DATA_DIR / 'cases' / 'belarus-azerbaijan'; curated.load_table('claims', pack); "
+            "curated.load_table('claims', pack); curated.load_embedded_register(); curated.load_embedded_register(); "
             "print('pandera' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "ARMSBRIEF_CASE_CACHE": "1"})

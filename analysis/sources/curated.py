@@ -1,6 +1,7 @@
 """Load and validate the curated case datasets in ``data/case/``.
 
-:func:`load_table` reads ``CASE_DIR/<name>.csv`` in this order, stopping at the first stage that fails:
+:func:`load_table` reads ``CASE_DIR/<name>.csv`` (or ``<folder>/<name>.csv``: a case pack's events, claims
+and reported transfers, see analysis.sources.packs) in this order, stopping at the first stage that fails:
 
 1. the file must exist (the error names the path);
 2. its sidecar must be valid and describe exactly these bytes (:func:`analysis.sources.sidecars.validate_sidecar`:
@@ -55,8 +56,8 @@ __all__ = [
 
 # The tables of analysis.sources.schemas.SCHEMAS, in its order (a test checks that the two agree; spelled
 # out here so that importing this module does not import pandera).
-TABLES = ("registered_deliveries", "tiv_totals", "alliances", "alliance_membership", "conflicts", "events",
-          "claims", "reported_transfers")
+TABLES = ("registered_deliveries", "tiv_totals", "alliances", "alliance_membership", "conflicts", "embargoes",
+          "events", "claims", "reported_transfers", "regions")
 EMBEDDED_SOURCE = "embedded case data"
 MAX_PROBLEMS_SHOWN = 30
 HEADER_LINES = 1  # data row n (1-based) is on line n + HEADER_LINES when no field spans lines
@@ -147,9 +148,10 @@ def _line_ranges(lines: list[int]) -> str:
 # reading
 
 
-def case_path(name: str) -> Path:
-    """``CASE_DIR/<name>.csv`` for a table name (``"claims"`` or ``"claims.csv"``)."""
-    return paths.CASE_DIR / f"{_table_name(name)}.csv"
+def case_path(name: str, folder: Path | str | None = None) -> Path:
+    """``<folder>/<name>.csv`` for a table name (``"claims"`` or ``"claims.csv"``); ``folder`` defaults
+    to ``CASE_DIR`` (a case pack passes its own folder, see analysis.sources.packs)."""
+    return Path(folder if folder is not None else paths.CASE_DIR) / f"{_table_name(name)}.csv"
 
 
 def _table_name(name: str) -> str:
@@ -332,24 +334,24 @@ def _cache_write(key: str | None, value) -> None:
         cache.write("case-tables", key, {"value.pickle": pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)})
 
 
-def _read_table_bytes(name: str) -> tuple[str, Path, bytes]:
+def _read_table_bytes(name: str, folder: Path | str | None = None) -> tuple[str, Path, bytes]:
     name = _table_name(name)
     if name not in TABLES:
         from analysis.sources.schemas import schema_for
 
         schema_for(name)  # raises KeyError naming the known tables
-    path = case_path(name)
+    path = case_path(name, folder)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: case dataset missing (expected table {name!r} in {paths.CASE_DIR})")
+        raise FileNotFoundError(f"{path}: case dataset missing (expected table {name!r} in {path.parent})")
     return name, path, path.read_bytes()
 
 
-def _load(name: str, *, use_cache: bool = True, read: tuple[str, Path, bytes] | None = None
-          ) -> tuple[pd.DataFrame, np.ndarray, Path]:
+def _load(name: str, *, use_cache: bool = True, read: tuple[str, Path, bytes] | None = None,
+          folder: Path | str | None = None) -> tuple[pd.DataFrame, np.ndarray, Path]:
     """Validated frame, the file line of each row, and the path (from the cache when the bytes,
     their sidecar and the validating code are unchanged). ``read``: ``_read_table_bytes(name)``
-    when the caller has already read the file."""
-    name, path, data = read or _read_table_bytes(name)
+    when the caller has already read the file; ``folder``: where the table is (default ``CASE_DIR``)."""
+    name, path, data = read or _read_table_bytes(name, folder)
     key = _cache_key("table", name, path, data) if _cache_enabled(use_cache) else None
     cached = _cache_read(key)
     if cached is not None:
@@ -396,8 +398,10 @@ def _validate(name: str, path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndar
     return frame.reset_index(drop=True), lines
 
 
-def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
-    """The validated case table ``name`` (``"claims"``, ``"alliance_membership"``, ...; see ``TABLES``).
+def load_table(name: str, folder: Path | str | None = None, *, use_cache: bool = True) -> pd.DataFrame:
+    """The validated case table ``name`` (``"claims"``, ``"alliance_membership"``, ...; see ``TABLES``)
+    read from ``folder`` (default ``CASE_DIR``; a case pack's folder for its events, claims and
+    reported transfers), with the same checks and messages wherever it lives.
 
     Raises ``FileNotFoundError`` (naming the path) for a missing file,
     :class:`analysis.sources.sidecars.SidecarError` for a missing/wrong sidecar or a changed checksum, and
@@ -405,7 +409,7 @@ def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
     A table whose bytes, sidecar and validating code are unchanged since it last passed comes from
     the validated-table cache (see above); ``use_cache=False`` validates it regardless.
     """
-    return _load(name, use_cache=use_cache)[0]
+    return _load(name, use_cache=use_cache, folder=folder)[0]
 
 
 def load_all(names: Iterable[str] = TABLES) -> dict[str, pd.DataFrame]:
