@@ -25,6 +25,7 @@ from analysis.report.charts.bars import deliveries_by_year, share_bars
 from analysis.report.charts.style import (EMPTY_DELIVERIES_TEXT, EMPTY_MEMBERSHIP_TEXT, FIG_WIDTH_IN, HIGHLIGHT, NEUTRALS, TIV_AXIS_LABEL,
                                          freeze_layout, house_style)
 from analysis.report.charts.timelines import event_timeline, membership_timeline
+from analysis.report.charts.trends import paired_share_bars, world_totals_chart
 
 __all__ = [
     "HIGHLIGHT",
@@ -39,4 +40,6 @@ __all__ = [
     "share_bars",
     "membership_timeline",
     "event_timeline",
+    "world_totals_chart",
+    "paired_share_bars",
 ]
