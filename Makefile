@@ -15,11 +15,16 @@ ALLIANCE ?= CSTO
 START ?= 2018
 END ?= 2022
 TRANSFERS ?= auto
+CASE ?=
+COMPARE_WITH ?=
+CONFLICTS ?=
 ALLIANCE_SCREEN ?= CSTO
 SPEC ?= briefs.yml
 # The parameters reach the CLI through the environment, never through the recipe's text: a value with
 # quotes, $(...) or backticks stays a value (the shell expands "$$SUPPLIER" without re-reading it).
-export SUPPLIER RECIPIENT ALLY ALLIANCE START END TRANSFERS ALLIANCE_SCREEN SPEC
+REGION ?=
+FOCUS ?=
+export SUPPLIER RECIPIENT ALLY ALLIANCE START END TRANSFERS CASE COMPARE_WITH CONFLICTS ALLIANCE_SCREEN SPEC REGION FOCUS
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	@scripts/setup.sh
@@ -29,19 +34,23 @@ $(TEST_STAMP): $(STAMP)
 	@scripts/setup.sh --test
 	@touch $@
 
-.PHONY: help setup report screen briefs tiv test lab bench clean references
+.PHONY: help setup report screen trends briefs tiv test lab bench clean references
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 setup: $(STAMP) ## create .venv and install the package (and system libraries the PDF route needs)
 
-report: $(STAMP) ## build a brief: make report [SUPPLIER= RECIPIENT= ALLY= ALLIANCE= START= END= TRANSFERS=]
+report: $(STAMP) ## build a brief: make report [SUPPLIER= RECIPIENT= ALLY= ALLIANCE= START= END= TRANSFERS= CASE= COMPARE_WITH= CONFLICTS=]
 	@$(BIN)/armsbrief brief --supplier "$$SUPPLIER" --recipient "$$RECIPIENT" \
 	  --ally "$$ALLY" --alliance "$$ALLIANCE" --start "$$START" --end "$$END" \
-	  --transfers "$$TRANSFERS"
+	  --transfers "$$TRANSFERS" --case "$$CASE" --compare-with "$$COMPARE_WITH" --conflicts "$$CONFLICTS"
 
 screen: $(STAMP) ## build the alliance screen brief: make screen [ALLIANCE_SCREEN= START= END= TRANSFERS=]
 	@$(BIN)/armsbrief screen --alliance "$$ALLIANCE_SCREEN" --start "$$START" --end "$$END" \
+	  --transfers "$$TRANSFERS"
+
+trends: $(STAMP) ## build the trends report (needs a SIPRI register): make trends START=2019 END=2023 [REGION= FOCUS= TRANSFERS=]
+	@$(BIN)/armsbrief trends --start "$$START" --end "$$END" --region "$$REGION" --focus "$$FOCUS" \
 	  --transfers "$$TRANSFERS"
 
 briefs: $(STAMP) ## build many briefs in parallel from a spec: make briefs [SPEC=briefs.yml]

@@ -14,6 +14,7 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 DATA_DIR = PROJECT_ROOT / "data"
 CASE_DIR = DATA_DIR / "case"                 # curated, hand-restated case data (committed)
 RAW_SIPRI_DIR = DATA_DIR / "raw" / "sipri"   # user-dropped SIPRI downloads (git-ignored)
+RAW_UCDP_DIR = DATA_DIR / "raw" / "ucdp"     # user-dropped newer UCDP/PRIO ACD versions (git-ignored)
 CACHE_DIR = DATA_DIR / "cache"               # parsed-register cache (git-ignored)
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

@@ -91,7 +91,7 @@ def _reported_note(reported, supplier, recipient, start, end) -> str:
 
 def check_claims(claims: pd.DataFrame, deliveries: pd.DataFrame, spells: pd.DataFrame,
                  reported: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per claim: claim_id, claimant, claim_date, claim_text, verdict, basis."""
+    """One row per claim: claim_id, claimant, claim_date, claim_date_precision, claim_text, verdict, basis."""
     out = []
     for claim in claims.itertuples(index=False):
         kind = claim.check_type
@@ -110,8 +110,10 @@ def check_claims(claims: pd.DataFrame, deliveries: pd.DataFrame, spells: pd.Data
             raise ValueError(f"claim {claim.claim_id!r}: unknown check_type {kind!r}; expected one of "
                              "supplier_delivered, members_supplied, none")
         out.append({"claim_id": claim.claim_id, "claimant": claim.claimant, "claim_date": claim.claim_date,
+                    "claim_date_precision": getattr(claim, "claim_date_precision", "day"),
                     "claim_text": claim.claim_text, "verdict": verdict, "basis": basis})
-    return pd.DataFrame(out, columns=["claim_id", "claimant", "claim_date", "claim_text", "verdict", "basis"])
+    return pd.DataFrame(out, columns=["claim_id", "claimant", "claim_date", "claim_date_precision", "claim_text",
+                                      "verdict", "basis"])
 
 
 def relevant_claims(claims: pd.DataFrame, *, supplier: str, recipient: str, ally: str | None,

@@ -7,6 +7,7 @@ expected before any work is done.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
@@ -50,6 +51,12 @@ class BriefParams:
     transfers: str
     #: An ally given but dropped because it is the supplier or the recipient (see :attr:`notes`).
     dropped_ally: str | None = None
+    #: The case pack named for this brief; "" = the packs that match (analysis.sources.packs.MATCH_RULE).
+    case: str = ""
+    #: A UCDP/PRIO ACD CSV to use instead of data/raw/ucdp/ or the embedded extract ("" = those).
+    conflicts: str = ""
+    #: A second SIPRI register (another release) whose figures the brief compares ("" = none).
+    compare_with: str = ""
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -62,7 +69,16 @@ class BriefParams:
 
     @property
     def slug(self) -> str:
-        return slugify(f"{self.supplier}-{self.recipient}-{self.start_year}-{self.end_year}")
+        """The output name: every parameter that changes the brief, readably (see :func:`output_name`):
+        ``belarus-azerbaijan-2018-2022-ally-armenia-csto``; no ally, no alliance: ``belarus-azerbaijan-2018-2022``;
+        a SIPRI export adds ``-sipri-<vintage>-<sha>`` (the embedded data adds nothing)."""
+        case = getattr(self, "case", "")
+        return output_name(self.supplier, self.recipient, f"{self.start_year}-{self.end_year}",
+                           *(("ally", self.ally) if self.ally else ()), self.alliance or "",
+                           *(("case", case) if case else ()),
+                           *(("vs", _file_tag(self.compare_with)) if self.compare_with else ()),
+                           *(("ucdp", _file_tag(self.conflicts)) if self.conflicts else ()),
+                           transfers=self.transfers)
 
     @property
     def years(self) -> list[int]:
@@ -95,10 +111,40 @@ class ScreenParams:
 
     @property
     def slug(self) -> str:
-        return slugify(f"{self.alliance}-screen-{self.start_year}-{self.end_year}")
+        """``csto-screen-2018-2022``, plus ``-sipri-<vintage>-<sha>`` for a SIPRI export."""
+        return output_name(self.alliance, "screen", f"{self.start_year}-{self.end_year}", transfers=self.transfers)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrendsParams:
+    """Checked parameters of a trends report (world, or one region; an optional focus country)."""
+
+    start_year: int
+    end_year: int
+    region: str | None
+    focus: str | None
+    transfers: str
+
+    @property
+    def slug(self) -> str:
+        """``trends-2019-2023-sipri-<vintage>-<sha>``, ``trends-europe-2019-2023-ukraine-sipri-...``
+        (:func:`output_name`: the register's tag keeps reports from different data apart)."""
+        return output_name("trends", self.region or "", f"{self.start_year}-{self.end_year}", self.focus or "",
+                           transfers=self.transfers)
+
+    @property
+    def previous_period(self) -> tuple[int, int]:
+        """The period of equal length just before this one."""
+        n = self.end_year - self.start_year + 1
+        return self.start_year - n, self.start_year - 1
+
+    def as_dict(self) -> dict:
+        """The notebook's parameters ("" for no region / no focus)."""
+        return {"start_year": self.start_year, "end_year": self.end_year, "region": self.region or "",
+                "focus": self.focus or "", "transfers": self.transfers}
 
 
 #: What :func:`slugify` returns, and all that :func:`analysis.pipeline.build.run_build` accepts as an output name.
@@ -120,6 +166,42 @@ def slugify(text: str) -> str:
     if len(slug) > SLUG_MAX_LENGTH:
         raise ParameterError(f"output name from {text!r} is {len(slug)} characters long, over {SLUG_MAX_LENGTH}")
     return slug
+
+
+def _file_tag(path: str) -> str:
+    """A short, stable tag for a data file in an output name: the start of its SHA-256."""
+    from analysis.sources.sidecars import sha256_file
+
+    return sha256_file(path)[:6]
+
+
+def _data_file(name: str, value, what: str) -> str:
+    """An optional data file parameter: "" or the path of an existing file (made absolute)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, (str, Path)):
+        raise ParameterError(f"parameter {name!r} must be the path of {what} or '', got {value!r}")
+    path = Path(str(value).strip()).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"parameter {name!r}: no file at {str(path)!r}; expected the path of {what}")
+    return str(path.resolve())
+
+
+def output_name(*parts: str, transfers: str = EMBEDDED) -> str:
+    """The slug of a brief from its parameters (empty parts left out) and the data part of ``transfers``
+    (:func:`analysis.sources.transfers.data_tag`: nothing for the embedded data, ``sipri-<vintage>-<sha>``
+    for a SIPRI export, also when ``auto`` picks one). A name over :data:`SLUG_MAX_LENGTH` is cut at a
+    hyphen and ends with the start of the SHA-256 of the whole name, so it stays unique."""
+    from analysis.sources.transfers import data_tag
+
+    text = "-".join(str(p) for p in (*parts, data_tag(transfers)) if p)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    full = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(full) <= SLUG_MAX_LENGTH:
+        return slugify(full)
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    head = full[:SLUG_MAX_LENGTH - len(digest) - 1].rsplit("-", 1)[0].strip("-")
+    return slugify(f"{head}-{digest}")
 
 
 def is_slug(value) -> bool:
@@ -262,8 +344,27 @@ def check_period_in_data(start_year: int, end_year: int, register) -> None:
         )
 
 
+def _case(value) -> str:
+    """A case pack's name ("" = automatic). Packs are looked up on
+    :func:`analysis.sources.packs.search_path`: the ``--case-dir`` folders (passed to a kernel through
+    ``$ARMSBRIEF_CASES``), then ``$ARMSBRIEF_CASES``, then ``data/cases/``."""
+    from analysis.sources.packs import PackError, find_pack
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'case' must be a case pack's name (text) or '' for automatic, got {value!r}")
+    if not is_slug(value.strip()):
+        raise ParameterError(f"parameter 'case': {value!r} is not a case pack name (lower-case letters, digits and "
+                             "single hyphens, e.g. 'belarus-azerbaijan'); see `armsbrief case list`")
+    try:
+        return find_pack(value.strip()).name
+    except PackError as err:
+        raise ParameterError(f"parameter 'case': {err}") from None
+
+
 def check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_year,
-                           transfers=EMBEDDED) -> BriefParams:
+                           transfers=EMBEDDED, case="", conflicts="", compare_with="") -> BriefParams:
     """Check and normalise the parameters of a bilateral brief; raise ParameterError."""
     start, end = _period(start_year, end_year)
     params = BriefParams(
@@ -274,6 +375,9 @@ def check_brief_parameters(supplier, recipient, ally, alliance, start_year, end_
         start_year=start,
         end_year=end,
         transfers=_transfers(transfers),
+        case=_case(case),
+        conflicts=_data_file("conflicts", conflicts, "a UCDP/PRIO Armed Conflict Dataset CSV"),
+        compare_with=_data_file("compare_with", compare_with, "a second SIPRI trade-register export"),
     )
     if params.supplier == params.recipient:
         raise ParameterError(f"supplier and recipient are both {params.supplier!r}")
@@ -286,3 +390,52 @@ def check_screen_parameters(alliance, start_year, end_year, transfers=EMBEDDED) 
     """Check and normalise the parameters of an alliance screen; raise ParameterError."""
     start, end = _period(start_year, end_year)
     return ScreenParams(_alliance(alliance, optional=False), start, end, _transfers(transfers))
+
+
+REGION_TABLE = "data/case/regions.csv"
+
+
+def _region(value, regions) -> str | None:
+    """The region or subregion named ``value`` as the region table spells it (case-insensitive)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter 'region' must be a SIPRI region name (text) or '' for the world, got {value!r}")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ParameterError(f"parameter 'region': a name of {len(value):,} characters is too long "
+                             f"(at most {MAX_NAME_LENGTH})")
+    if regions is None:
+        raise ParameterError(f"parameter 'region' = {value!r}: there is no region table ({REGION_TABLE}) in the "
+                             "project yet, so no region can be chosen; leave it empty for the world report")
+    known = sorted({str(v) for col in ("region", "subregion") if col in regions.columns
+                    for v in regions[col].dropna()})
+    for name in known:
+        if name.casefold() == value.strip().casefold():
+            return name
+    raise ParameterError(f"parameter 'region': unknown region {value!r}; known regions and subregions "
+                         f"({REGION_TABLE}): {', '.join(known)}")
+
+
+def check_trends_parameters(start_year, end_year, region=None, focus=None, transfers=AUTO,
+                            regions=None) -> TrendsParams:
+    """Check and normalise the parameters of a trends report; raise ParameterError.
+
+    ``regions``: the region table (columns country, region, subregion) or None when the project has
+    none; ``region`` must name one of its regions or subregions ("" or None = the world).
+    ``focus``: an optional country, checked like a brief's countries.
+    """
+    start, end = _period(start_year, end_year)
+    return TrendsParams(start, end, _region(region, regions), _country("focus", focus, optional=True),
+                        _transfers(transfers))
+
+
+def check_full_register(register, report: str = "the trends report") -> None:
+    """Raise ParameterError when ``register`` is the embedded case data (curated pairs only): world
+    totals, shares and ranks need a whole SIPRI register, and the error says how to give one."""
+    if register.format == "embedded":
+        raise ParameterError(
+            f"parameter 'transfers': {report} needs a full SIPRI register (every supplier and recipient), "
+            f"but the transfer data is {_register_name(register)}, which restates only curated "
+            "supplier-recipient pairs, so world totals, shares and ranks cannot be computed from it. Pass "
+            "--transfers PATH (make trends TRANSFERS=PATH) with a SIPRI trade-register export, or drop one "
+            "into data/raw/sipri/ (picked up by transfers 'auto')")

@@ -14,9 +14,34 @@ def _fail(err: Exception) -> None:
 
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
+#: Exit status after Ctrl-C (SIGINT), as shells report a command killed by it: 128 + 2.
+INTERRUPTED_STATUS = 130
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The ``armsbrief`` group: Ctrl-C ends any command with one line, ``armsbrief: interrupted``, and
+    status 130 (click's own handling prints "Aborted!" and exits 1). The build has removed its temporary
+    folder by then (the published brief is untouched); the messages of helpers torn down mid-work
+    (the browser's driver connection) are not printed."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            import logging
+
+            # Playwright's pending futures fail when its driver stops: asyncio would log "Future
+            # exception was never retrieved" for each as they are collected. Nothing is lost: the
+            # build has already stopped.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            from analysis.pipeline.build import stop_child_processes
+
+            stop_child_processes()  # a kernel still starting, the browser's driver: gone with us, silently
+            click.echo("armsbrief: interrupted", err=True)
+            ctx.exit(INTERRUPTED_STATUS)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="armsbrief")
 @click.option("--pdf-engine", type=click.Choice(PDF_ENGINES, case_sensitive=False), default=PDF_ENGINES[0],
               envvar=PDF_ENGINE_ENV, show_default=True, show_envvar=True,
@@ -37,12 +62,22 @@ def main(pdf_engine) -> None:
               help="'auto' (the newest register dropped in data/raw/sipri/, else the embedded data), "
                    "'embedded' or a SIPRI export path.")
 @click.option("--formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
-def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, formats):
+@click.option("--case", "case_name", default="", help="Use only this case pack (see `armsbrief case list`); "
+              "default: every pack whose supplier, recipient and period match.")
+@click.option("--case-dir", "case_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="A folder of case packs, searched before $ARMSBRIEF_CASES and data/cases (repeatable).")
+@click.option("--conflicts", default="", help="A UCDP/PRIO Armed Conflict Dataset CSV (a newer version); default: "
+              "the newest file in data/raw/ucdp/, else the embedded 25.1 extract.")
+@click.option("--compare-with", "compare_with", default="",
+              help="A second SIPRI register (another release): adds the section 'Revisions between SIPRI vintages'.")
+def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, formats, case_name, case_dirs,
+          conflicts, compare_with):
     """Build a bilateral brief into reports/<slug>/ and print its paths."""
     from analysis.pipeline.build import build_brief
 
     try:
         result = build_brief(supplier, recipient, ally, alliance, start_year, end_year, transfers,
+                             case=case_name, case_dirs=case_dirs, conflicts=conflicts, compare_with=compare_with,
                              formats=tuple(f.strip() for f in formats.split(",") if f.strip()))
     except EXPECTED_ERRORS as err:
         _fail(err)
@@ -60,6 +95,27 @@ def screen(alliance, start_year, end_year, transfers):
 
     try:
         result = build_screen(alliance, start_year, end_year, transfers)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    _print_result(result)
+
+
+@main.command()
+@click.option("--start", "start_year", type=int, required=True, help="First year of the period, e.g. 2019.")
+@click.option("--end", "end_year", type=int, required=True, help="Last year of the period, e.g. 2023.")
+@click.option("--region", default="", help="A SIPRI region or subregion (data/case/regions.csv); empty: the world.")
+@click.option("--focus", default="", help="A country to place in the world (optional), e.g. Ukraine.")
+@click.option("--transfers", default=AUTO, show_default=True,
+              help="A whole SIPRI register: its path, or 'auto' (the newest one in data/raw/sipri/). "
+                   "The embedded data (curated pairs only) cannot make world figures and is refused.")
+@click.option("--formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
+def trends(start_year, end_year, region, focus, transfers, formats):
+    """Build the trends report (SIPRI fact-sheet form: exporters, importers, shares, partners)."""
+    from analysis.pipeline.build import build_trends
+
+    try:
+        result = build_trends(start_year, end_year, region, focus, transfers,
+                              formats=tuple(f.strip() for f in formats.split(",") if f.strip()))
     except EXPECTED_ERRORS as err:
         _fail(err)
     _print_result(result)
@@ -86,7 +142,7 @@ def tiv(transfers, supplier, recipient, start_year, end_year, by, as_csv):
     from analysis.sources.countries import normalise
     from analysis.case.params import _period
     from analysis.case.tiv import delivered_tiv
-    from analysis.sources.transfers import load_transfers
+    from analysis.sources.transfers import is_full_register, load_transfers, selection_notes, source_label
 
     try:
         start, end = _period(start_year, end_year)
@@ -97,14 +153,21 @@ def tiv(transfers, supplier, recipient, start_year, end_year, by, as_csv):
                               start=start, end=end, by=by)
     except EXPECTED_ERRORS as err:
         _fail(err)
-    if as_csv:
+    for note in selection_notes(register):  # which register 'auto' chose, and what it skipped
+        click.echo(f"armsbrief: {note}", err=True)
+    label = f"# {source_label(register)}; TIV in millions"
+    if as_csv:  # the label on stderr only: stdout stays plain CSV
         table.to_csv(sys.stdout, float_format="%.2f")
     else:
         import pandas as pd
 
+        click.echo(label)
         with pd.option_context("display.max_rows", None, "display.width", 200):
             click.echo(table.round(1).to_string())
-    click.echo(f"# SIPRI Arms Transfers Database, data generated {register.vintage}; TIV in millions", err=True)
+    click.echo(label, err=True)
+    if not is_full_register(register):
+        click.echo("# not SIPRI's totals: for every recipient and supplier pass --transfers PATH (a SIPRI "
+                   "trade-register export) or drop one into data/raw/sipri/", err=True)
 
 
 @main.group()
@@ -159,21 +222,55 @@ def vintages_diff(old, new, supplier, recipient, start_year, end_year, csv_path,
 
 
 @main.command()
-def alliances():
+@click.option("--to", "to_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of downloaded registers (default: data/raw/sipri/); writes <to>/<vintage>/.")
+@click.option("--from-year", type=int, default=None, help="First delivery year (default: 1950, the whole register).")
+@click.option("--to-year", type=int, default=None, help="Last delivery year (default: this year).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for SIPRI's answer.")
+@click.option("--backend", default=None, envvar="ARMSBRIEF_SIPRI_BACKEND", show_envvar=True,
+              help="Base URL of SIPRI's backend (default: https://atbackend.sipri.org/api/p).")
+def download(to_dir, from_year, to_year, timeout, backend):
+    """Fetch SIPRI's trade register (the only command that uses the network) into <to>/<vintage>/."""
+    from analysis.sources import download as fetcher
+
+    def asking(url):
+        click.echo(f"armsbrief: asking {url} for the trade register (about 30 s)...", err=True)
+
+    try:
+        result = fetcher.download(to_dir, from_year=fetcher.FIRST_YEAR if from_year is None else from_year,
+                                  to_year=to_year, timeout=timeout, backend=backend, on_request=asking)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    click.echo(fetcher.describe(result), err=True)
+    click.echo(str(result.path))
+
+
+@main.command()
+@click.option("--atop", "atop_path", metavar="PATH", default=None,
+              help="Also list the alliances of ATOP's member-level file (atop5_1m.csv, downloaded from "
+                   "atopdata.org; never shipped). Without it the file is used when $ARMSBRIEF_ATOP is set.")
+def alliances(atop_path):
     """List the alliances the data holds, with their members and the years they cover."""
     import pandas as pd
 
     from analysis.case.alliances import coverage
     from analysis.sources.curated import load_table
 
+    use_atop = bool(atop_path or os.environ.get("ARMSBRIEF_ATOP", "").strip())
     try:
-        table = coverage(load_table("alliances"), load_table("alliance_membership"))
+        tables = load_table("alliances"), load_table("alliance_membership")
+        if use_atop:
+            from analysis.sources.atop import with_atop
+
+            tables = with_atop(*tables, atop_path or None)
+        table = coverage(*tables)
     except EXPECTED_ERRORS as err:
         _fail(err)
     for row in table.itertuples(index=False):
         last = "ongoing" if pd.isna(row.last_year) else row.last_year
         click.echo(f"{row.alliance:<15} {row.first_year}-{last:<8} {row.members:>3} members  {row.name}")
-    click.echo("# membership spells: data/case/alliance_membership.csv (sources per row)", err=True)
+    click.echo("# membership spells: data/case/alliance_membership.csv (sources per row)"
+               + ("; ATOP ids: the ATOP member-level file (file lines per row)" if use_atop else ""), err=True)
 
 
 @main.command()
@@ -191,6 +288,86 @@ def batch(spec, jobs, dask_address):
     except EXPECTED_ERRORS as err:
         _fail(err)
     sys.exit(0 if ok else 1)
+
+
+_CASE_DIR_OPTION = click.option("--case-dir", "case_dirs", multiple=True, type=click.Path(file_okay=False),
+                                help="A folder of case packs, searched before $ARMSBRIEF_CASES and data/cases "
+                                     "(repeatable).")
+
+
+@main.group("case")
+def case_group():
+    """Case packs: a story's events, claims and reported transfers (analysis.sources.packs)."""
+
+
+@case_group.command("new")
+@click.argument("name")
+@click.option("--supplier", required=True, help="Supplying country, e.g. Belarus.")
+@click.option("--recipient", required=True, help="Receiving country, e.g. Azerbaijan.")
+@click.option("--ally", default="", help="The supplier's ally the story compares with (optional).")
+@click.option("--alliance", default="", help="The alliance the story is about (optional), e.g. CSTO.")
+@click.option("--start", "start_year", type=int, default=None, help="First year of the story's period (with --end).")
+@click.option("--end", "end_year", type=int, default=None, help="Last year of the story's period (with --start).")
+@click.option("--title", default=None, help="Title of the story (default: 'SUPPLIER -> RECIPIENT').")
+@click.option("--compiled-by", default=None, help="Who compiles the pack (person or newsroom).")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default=None,
+              help="Where to create the pack (default: data/cases).")
+def case_new(name, supplier, recipient, ally, alliance, start_year, end_year, title, compiled_by, folder):
+    """Write a new case pack NAME: case.yml, empty tables with sidecars, README.md."""
+    from analysis.sources.packs import new_pack
+
+    try:
+        pack = new_pack(name, supplier=supplier, recipient=recipient, ally=ally or None, alliance=alliance or None,
+                        start_year=start_year, end_year=end_year, folder=folder, title=title,
+                        compiled_by=compiled_by)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    click.echo(f"{pack.path}")
+    click.echo(f"# case pack {pack.name!r} ({pack.parameters}): edit case.yml, add rows to events.csv, claims.csv "
+               f"and reported_transfers.csv (README.md there says what each column takes), then run "
+               f"`armsbrief case check {pack.name} --update-checksums`", err=True)
+
+
+@case_group.command("check")
+@click.argument("name_or_path")
+@click.option("--update-checksums", is_flag=True,
+              help="Rewrite the checksums and row counts of the sidecars whose CSV was edited (listed).")
+@_CASE_DIR_OPTION
+def case_check(name_or_path, update_checksums, case_dirs):
+    """Validate a case pack (by name or folder): case.yml, every row of its tables, their sidecars."""
+    from analysis.sources.packs import check_pack
+
+    try:
+        result = check_pack(name_or_path, update_checksums=update_checksums, extra=case_dirs)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
+    for path in result.updated:
+        click.echo(f"updated checksum_sha256 and rows: {path}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = ", ".join(f"{n} {t}" for t, n in result.rows.items())
+    click.echo(f"{result.pack.name}: ok ({rows}) in {result.pack.path}")
+
+
+@case_group.command("list")
+@_CASE_DIR_OPTION
+def case_list(case_dirs):
+    """List the case packs: name, title, parameters, folder, row counts."""
+    from analysis.sources.packs import PACK_TABLES, discover, search_path
+    from analysis.sources.sidecars import load_sidecar
+
+    try:
+        packs = discover(case_dirs)
+        for pack in packs:
+            counts = []
+            for table in PACK_TABLES:
+                rows = load_sidecar(pack.table_path(table)).get("rows") if pack.table_path(table).is_file() else None
+                counts.append(f"{rows if rows is not None else '?'} {table}")
+            click.echo(f"{pack.name}: {pack.title}\n    {pack.parameters}; {', '.join(counts)}\n    {pack.path}")
+        click.echo(f"# {len(packs)} pack(s); searched: {', '.join(str(f) for f in search_path(case_dirs))}; row "
+                   "counts from the sidecars (`armsbrief case check NAME` validates them)", err=True)
+    except EXPECTED_ERRORS as err:
+        _fail(err)
 
 
 if __name__ == "__main__":

@@ -484,6 +484,23 @@ def default_rebuild_command(parameters: Mapping[str, Any], subcommand: str | Non
     return " ".join(parts)
 
 
+#: Parameters whose value may be the path of a user's file: a brief prints only the file name.
+PATH_PARAMETERS = ("transfers", "conflicts", "compare_with", "case_dir")
+
+
+def data_file_name(source) -> str:
+    """A data file as a forwarded brief names it: its file name only, never the folders of the user's
+    path (they can hold a user name); the SHA-256 printed beside it identifies the file."""
+    from pathlib import PureWindowsPath
+
+    return PureWindowsPath(str(source)).name  # splits on both / and \\
+
+
+def _public(parameters: Mapping[str, Any]) -> dict:
+    return {k: data_file_name(v) if k in PATH_PARAMETERS and isinstance(v, str) and v else v
+            for k, v in parameters.items()}
+
+
 def colophon(
     parameters: Mapping[str, Any],
     data_files: Iterable[tuple[str, str, str]],
@@ -495,7 +512,8 @@ def colophon(
     ``command`` defaults to :func:`default_rebuild_command` of ``parameters``;
     pass the exact CLI invocation when the caller knows it.
     """
-    params = [(_text(k), _param_text(v)) for k, v in parameters.items()]
+    parameters = _public(parameters)
+    params = [(_text(k), "(none)" if v is None or v == "" else _param_text(v)) for k, v in parameters.items()]
     files = [(_text(n), _text(v), _text(s)) for n, v, s in data_files]
     cmd = command if command is not None else default_rebuild_command(parameters)
     return _html(_COLOPHON.render(parameters=params, data_files=files, version=_text(version),

@@ -11,8 +11,10 @@ from analysis.case import alliances
 from analysis.report import charts
 from analysis.report import fragments as rh
 from analysis.report.brief import screen_table, sources_text, join
-from analysis.case.compute import load_case_tables
-from analysis.report.sentences import tiv
+from analysis.case import context
+from analysis.case.compute import adversary_relation, load_case_tables
+from analysis.case.context import date_text
+from analysis.report.sentences import tiv, vintage_text
 from analysis.case.params import ScreenParams, check_period_in_data, check_screen_parameters
 from analysis.sources.transfers import is_full_register, load_transfers
 
@@ -26,6 +28,7 @@ class Screen:
     cases: pd.DataFrame
     spells: pd.DataFrame
     conflicts: pd.DataFrame
+    conflict_source: str = ""
 
     @property
     def period(self) -> str:
@@ -34,7 +37,7 @@ class Screen:
     @property
     def source(self) -> str:
         kind = "full register export" if self.is_full else "curated rows restated in data/case/"
-        return f"SIPRI Arms Transfers Database, data generated {self.register.vintage} ({kind})"
+        return f"SIPRI Arms Transfers Database, {vintage_text(self.register.vintage)} ({kind})"
 
 
 def build(alliance, start_year, end_year, transfers) -> Screen:
@@ -45,12 +48,18 @@ def build(alliance, start_year, end_year, transfers) -> Screen:
     tables = load_case_tables()
     spells = tables["alliance_membership"]
     spells = spells[spells["alliance"] == params.alliance]
-    cases = alliances.cross_alliance_screen(register.deliveries, spells, tables["conflicts"], alliance=params.alliance,
+    relation = adversary_relation(tables)
+    cases = alliances.cross_alliance_screen(register.deliveries, spells, relation, alliance=params.alliance,
                                             start=params.start_year, end=params.end_year,
                                             reported=tables["reported_transfers"])
-    return Screen(params, register, is_full_register(register),
-                  alliances.members_in_period(spells, params.alliance, params.start_year, params.end_year),
-                  cases, spells, tables["conflicts"])
+    members = alliances.members_in_period(spells, params.alliance, params.start_year, params.end_year)
+    # the adversary relations the screen could use: a member on one side, overlapping the period
+    ends = relation["end_date"].dt.year.fillna(9999)
+    used = relation[(relation["side_a"].isin(members) | relation["side_b"].isin(members))
+                    & (relation["start_date"].dt.year <= params.end_year) & (ends >= params.start_year)]
+    return Screen(params, register, is_full_register(register), members, cases, spells,
+                  used.sort_values(["start_date", "side_a", "side_b"], kind="stable").reset_index(drop=True),
+                  conflict_source=context.ucdp_source_label(tables["ucdp"]))
 
 
 def judgements(s: Screen) -> list[str]:
@@ -104,21 +113,32 @@ def cases(s: Screen) -> HTML:
 
 def membership(s: Screen) -> HTML:
     p = s.params
+    first = int(s.spells["start_date"].dt.year.min()) if len(s.spells) else p.start_year
+    last = int(s.spells["end_date"].dt.year.max()) if s.spells["end_date"].notna().all() and len(s.spells) else None
+    c = s.conflicts
+    table = pd.DataFrame({
+        "Sides": c["side_a"] + " – " + c["side_b"], "Kind": c["kind"], "Name": c["name"],
+        "From": [date_text(d, q) for d, q in zip(c["start_date"], c["start_date_precision"])],
+        "To": [date_text(d, q) or "ongoing" for d, q in zip(c["end_date"], c["end_date_precision"])],
+        "Evidence": c["origin"].map({"curated": "curated", "UCDP": "derived: UCDP"}),
+        "Source": c["source_publisher"].fillna("")})
     return join(rh.section("Membership and conflicts"),
-                rh.figure(charts.membership_timeline(s.spells, start=pd.Timestamp(min(1992, p.start_year), 1, 1),
-                                                     end=pd.Timestamp(max(p.end_year, 2025), 12, 31)),
+                rh.figure(charts.membership_timeline(s.spells, start=pd.Timestamp(min(first, p.start_year), 1, 1),
+                                                     end=pd.Timestamp(max(p.end_year, last or 2025), 12, 31)),
                           caption=f"Membership of the {p.alliance} over time", source=sources_text(s.spells)),
-                rh.table(s.conflicts.assign(start=s.conflicts["start_date"].dt.strftime("%Y-%m-%d"),
-                                            end=s.conflicts["end_date"].dt.strftime("%Y-%m-%d").fillna("ongoing"))
-                         [["side_a", "side_b", "kind", "name", "start", "end"]],
-                         caption="Adversary dyads and conflict episodes used by the screen",
-                         source="data/case/conflicts.csv (sources per row)"))
+                rh.table(table, caption=f"Adversary relations of {p.alliance} members used by the screen, {s.period}",
+                         source=f"data/case/conflicts.csv (curated, sources per row); {s.conflict_source} (derived)",
+                         notes=[context.INTENSITY_RULE, context.ROLE_RULE],
+                         empty_text=f"No adversary relation of a {p.alliance} member overlaps {s.period}."))
 
 
 def methodology(s: Screen) -> HTML:
     return join(rh.section("Methodology and sources"), rh.bullets([
         "The screen lists every transfer from a member S to a country R delivered in a year when R was in an "
         "adversary dyad or conflict with another member A, and S and A were both members that year.",
+        f"Adversaries: the curated dyads and episodes (data/case/conflicts.csv) and every pair of states on "
+        f"opposite sides of a conflict in {s.conflict_source} in that year (primary or secondary parties). "
+        + context.INTENSITY_RULE,
         alliances.YEAR_RULE,
         "SIPRI TIV measure the volume of major conventional arms transferred, not their financial value.",
         "Registered (SIPRI) and reported (press, officials, leaked documents) transfers are kept apart.",
@@ -130,5 +150,5 @@ def colophon(s: Screen) -> HTML:
 
     files = [(d["name"], d.get("date_published", ""), d["sha256"]) for d in describe_datasets()]
     if s.is_full:
-        files.insert(0, (str(s.register.source), s.register.vintage, s.register.sha256))
+        files.insert(0, (rh.data_file_name(s.register.source), s.register.vintage or "unknown", s.register.sha256))
     return rh.colophon(s.params.as_dict(), files, __version__)

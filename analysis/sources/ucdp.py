@@ -45,7 +45,9 @@ __all__ = [
     "UCDP_COLUMNS",
     "UcdpFormatError",
     "adversaries",
+    "find_conflicts",
     "load_conflicts",
+    "select_conflicts",
     "state_dyads",
     "write_extract",
 ]
@@ -493,3 +495,30 @@ def write_extract(source: Path | str, target: Path | str = EXTRACT_PATH) -> Path
     target.write_bytes(buffer.getvalue().encode("utf-8"))
     return target
 
+
+
+def find_conflicts() -> Path | None:
+    """The newest UCDP CSV a user dropped in ``data/raw/ucdp/`` (by file name, then modification time)."""
+    folder = paths.RAW_UCDP_DIR
+    if not folder.is_dir():
+        return None
+    found = sorted(folder.glob("*.csv"), key=lambda p: (p.name, p.stat().st_mtime))
+    return found[-1] if found else None
+
+
+_LOADED: dict[tuple, pd.DataFrame] = {}
+
+
+def select_conflicts(path: Path | str | None = "") -> pd.DataFrame:
+    """The conflict data a brief uses: ``path`` when given, else a file in ``data/raw/ucdp/``, else the
+    embedded extract. Loaded once per process and file state (path, size, modification time)."""
+    chosen = Path(path) if path else find_conflicts()
+    if chosen is not None and not Path(chosen).is_file():
+        raise UcdpFormatError(Path(chosen), None, None, "file not found (parameter 'conflicts')")
+    target = chosen if chosen is not None else EXTRACT_PATH
+    stat = Path(target).stat()
+    key = (str(Path(target).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load_conflicts(chosen)
+    return _LOADED[key]

@@ -32,7 +32,8 @@ MATCHING_RULE = (
     "year, pairing first the deals whose numbers ordered and delivered are also equal, then the rest of each "
     "group in file order; 3) renamed or re-described designations: supplier, recipient, order year and numbers "
     "ordered and delivered equal, and similar designations (at least half of the shorter designation's "
-    "tokens shared), best similarity first. Renamed countries need no rule: both registers hold canonical "
+    "tokens shared, or one designation contains the other once spaces and punctuation are removed, e.g. "
+    "'A-200 BLR' and 'A200'), best similarity first. Renamed countries need no rule: both registers hold canonical "
     "names. Numbers ordered are used only where both registers have them (the per-year register has none)."
 )
 CLASSES = ("unchanged", "revalued", "numbers changed", "delivery years changed", "renamed or re-described",
@@ -48,6 +49,7 @@ CLASS_RULE = (
 )
 TIV_TOLERANCE_MN = 0.005   # TIV differences up to this are rounding, not change
 _SIMILARITY = 0.5
+_MIN_CONTAINED = 3         # characters: a shorter compact designation is too generic to match on
 _NA = -1                   # stands for a missing number or year in merge keys
 
 _SIDE_COLUMNS = ("deal_key", "deal_id", "supplier", "recipient", "designation", "description", "status",
@@ -147,6 +149,10 @@ def _similar_pairs(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.
     sims = []
     for a, b in zip(cand["norm_old"].tolist(), cand["norm_new"].tolist()):
         ta, tb = set(a.split()), set(b.split())
+        ca, cb = a.replace(" ", ""), b.replace(" ", "")
+        if min(len(ca), len(cb)) >= _MIN_CONTAINED and (ca in cb or cb in ca):
+            sims.append(1.0)  # "A-200 BLR" and "A200": one contains the other once spaces go
+            continue
         sims.append(len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0)
     cand["sim"] = sims
     cand = cand[cand["sim"] >= _SIMILARITY].sort_values(["sim", "pos_old", "pos_new"],

@@ -191,6 +191,7 @@ def event_timeline(
     wrap: int = 30,
     max_labels: int = 10,
     max_levels: int = 4,
+    key: bool = True,
 ) -> Figure:
     """Political events above, yearly TIV deliveries below, on one time axis.
 
@@ -207,7 +208,8 @@ def event_timeline(
     figure stays readable and within a page. ``deliveries``:
     ``year``, ``tiv_mn``, ``label`` (rows of one year are summed, labels
     joined). Event dates are repeated as faint dashed lines across the bars
-    (when they are labelled).
+    (when they are labelled). ``key=False`` leaves the key out when a table
+    beside the chart lists the events with the same numbers (1 = earliest).
     """
     with house_style():
         ev = events.copy() if events is not None else pd.DataFrame(columns=["event_date", "title", "kind"])
@@ -301,10 +303,11 @@ def event_timeline(
 
         key_size = SMALL_SIZE - 0.5
         key_line_pt = key_size * 1.32
-        key_columns, key_lines = _event_key_columns(key_entries, 52) if numbered else ([[], []], 0)
-        key_h = key_lines * key_line_pt / 72 + 0.12 if numbered else 0.0
+        show_key = numbered and key
+        key_columns, key_lines = _event_key_columns(key_entries, 52) if show_key else ([[], []], 0)
+        key_h = key_lines * key_line_pt / 72 + 0.12 if show_key else 0.0
         bars_h = 2.0 if numbered else 2.3
-        heights = [events_h, bars_h] + ([key_h] if numbered else [])
+        heights = [events_h, bars_h] + ([key_h] if show_key else [])
 
         fig = new_figure(TITLE_SIZE / 72 + 0.4 + sum(heights))
         grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
@@ -386,7 +389,7 @@ def event_timeline(
 
         # --- key of numbered events
         panels = [ax_ev, ax]
-        if numbered:
+        if show_key:
             ax_key = fig.add_subplot(grid[2])
             ax_key.set_axis_off()
             # One text object per line, placed in points from the top: exact spacing
