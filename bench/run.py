@@ -223,7 +223,17 @@ def child_registers(args) -> dict:
         out.append({"path": str(path), "format": fmt, "vintage": reg.vintage, "deals": len(reg.deals),
                     "deliveries": len(reg.deliveries), "cold_s": cold, "write_cache_s": first_cached,
                     "cached_s": cached})
-    return {"registers": out, "self_mib": maxrss_mib()}
+    # armsbrief vintages diff on two whole registers (the two classic vintages), registers already parsed
+    from analysis.sources import vintages
+    classic = [Path(r["path"]) for r in out if r["format"] == "classic"]
+    diff_s = []
+    if len(classic) >= 2:
+        old, new = (sipri.load_register(p) for p in sorted(classic)[:2])
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            vintages.diff(old, new)
+            diff_s.append(time.perf_counter() - t0)
+    return {"registers": out, "vintages_diff_s": diff_s, "self_mib": maxrss_mib()}
 
 
 def browser_mib() -> float:
@@ -573,6 +583,13 @@ def _bench(args, runs: int, n_batch: int | None, log: Path, rep: Report) -> int:
                  rep.goal(f"register {vintage} cold < 1 s", c < GOALS["register_cold_s"], f"{c:.2f} s"))
         rep.line(f"{name}: Parquet cache", f"{k:.3f} s",
                  rep.goal(f"register {vintage} cached < 0.2 s", k < GOALS["register_cache_s"], f"{k:.3f} s"))
+
+    diff_s = (d.get("registers") or {}).get("vintages_diff_s") or []
+    if diff_s:
+        cold = [median(r["cold_s"]) for r in d["registers"]["registers"] if r["format"] == "classic"]
+        v = median(diff_s)
+        rep.line("vintages diff, the two classic registers (parsed)", f"{v:.2f} s",
+                 f"{v / max(cold):.1f}x one register's cold load in the same run")
 
     section("Peak memory (getrusage maxrss)")
     if warm:
