@@ -135,3 +135,32 @@ def test_cli_lists_atop_alliances(monkeypatch):
     assert any(l.startswith("CSTO") for l in result.output.splitlines())
     bad = CliRunner().invoke(main, ["alliances", "--atop", str(FIXTURES / "unknown_code.csv")])
     assert bad.exit_code != 0 and "999" in bad.output
+
+
+def test_an_atop_alliance_can_be_screened(monkeypatch):
+    """Issue 12 item 2: with the user's ATOP file, 'ATOP <atopid>' is an alliance like the curated ones."""
+    from analysis.case.compute import load_case_tables
+    from analysis.case.params import ParameterError, check_screen_parameters
+    from analysis.report import screen
+
+    members = Path(__file__).parent / "fixtures" / "atop" / "members.csv"
+    monkeypatch.setenv("ARMSBRIEF_ATOP", str(members))
+    assert check_screen_parameters("atop  9001", 1960, 1965).alliance == "ATOP 9001"
+    with pytest.raises(ParameterError, match="ATOP 1 is not in"):
+        check_screen_parameters("ATOP 1", 1960, 1965)
+    tables = load_case_tables()
+    assert {"ATOP 9001", "CSTO"} <= set(tables["alliances"]["alliance"])
+    # the fixture: COW 220 (France) joined 9001 on 15 March 1960 and never left; COW 200 (United Kingdom)
+    # left on 30 June 1975, so the 2018-2022 screen has France alone
+    s = screen.build("ATOP 9001", 2018, 2022, "embedded")
+    assert s.members == ["France"]
+
+
+def test_an_atop_alliance_without_the_file_says_how_to_get_it(monkeypatch, tmp_path):
+    from analysis.case.params import ParameterError, check_screen_parameters
+    from analysis.sources import atop
+
+    monkeypatch.delenv("ARMSBRIEF_ATOP", raising=False)
+    monkeypatch.setattr(atop, "DEFAULT_PATH", tmp_path / "absent.csv")
+    with pytest.raises(ParameterError, match="needs the ATOP member-level file"):
+        check_screen_parameters("ATOP 9001", 2018, 2022)

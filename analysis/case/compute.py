@@ -81,6 +81,10 @@ def load_case_tables(params: BriefParams | None = None, packs: list | None = Non
 
     names = ["alliances", "alliance_membership", "conflicts", "embargoes", "tiv_totals"]
     tables = {name: load_table(name) for name in names}
+    from analysis.sources.atop import alliance_tables  # + the ATOP alliances where the user provided ATOP's file
+
+    tables["alliances"], tables["alliance_membership"] = alliance_tables(tables["alliances"],
+                                                                         tables["alliance_membership"])
     if packs is None:
         packs = (case_packs.select_packs(params.supplier, params.recipient, params.start_year, params.end_year,
                                          params.case) if params is not None else case_packs.discover())

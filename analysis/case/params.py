@@ -291,7 +291,33 @@ def _alliance(value, *, optional: bool) -> str | None:
     for name in known:
         if name.lower() == value.strip().lower():
             return name
-    raise ParameterError(f"parameter 'alliance': unknown alliance {value!r}; known: {', '.join(known)}")
+    if value.strip().upper().startswith("ATOP"):
+        return _atop_alliance(value.strip())
+    raise ParameterError(f"parameter 'alliance': unknown alliance {value!r}; known: {', '.join(known)} "
+                         "(or 'ATOP <atopid>' with the ATOP member-level file)")
+
+
+def _atop_alliance(value: str) -> str:
+    """'ATOP 3180' (any case and spacing): an alliance of the user's ATOP file (analysis.sources.atop)."""
+    from analysis.sources import atop
+
+    number = value[4:].strip()
+    if not number.isdigit():
+        raise ParameterError(f"parameter 'alliance': {value!r}: expected 'ATOP <atopid>', e.g. 'ATOP 3180'")
+    path = atop.find_atop()
+    if path is None:
+        raise ParameterError(f"parameter 'alliance': {value!r} needs the ATOP member-level file (atop5_1m.csv, "
+                             f"downloaded from ATOP): set {atop.ENV_VAR}=PATH, pass --atop PATH, or put it at "
+                             f"{atop.DEFAULT_PATH}")
+    try:
+        ids = set(atop.load_atop(path)[0]["alliance"])
+    except (OSError, ValueError) as err:
+        raise ParameterError(f"parameter 'alliance': cannot read the ATOP file: {err}") from None
+    name = f"ATOP {int(number)}"
+    if name not in ids:
+        raise ParameterError(f"parameter 'alliance': {name} is not in {path} (or ended before "
+                             f"{atop.FIRST_YEAR})")
+    return name
 
 
 def _transfers(value) -> str:

@@ -1,4 +1,4 @@
-"""Command line: ``armsbrief brief | screen | tiv | batch``."""
+"""Command line: ``armsbrief brief | screen | trends | tiv | batch | alliances | vintages | case | download``."""
 from __future__ import annotations
 
 import os
@@ -70,10 +70,14 @@ def main(pdf_engine) -> None:
               "the newest file in data/raw/ucdp/, else the embedded 25.1 extract.")
 @click.option("--compare-with", "compare_with", default="",
               help="A second SIPRI register (another release): adds the section 'Revisions between SIPRI vintages'.")
+@click.option("--atop", "atop_path", default="", type=click.Path(dir_okay=False),
+              help="The ATOP member-level file you downloaded, for --alliance 'ATOP <atopid>'.")
 def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, formats, case_name, case_dirs,
-          conflicts, compare_with):
+          conflicts, compare_with, atop_path):
     """Build a bilateral brief into reports/<slug>/ and print its paths."""
     from analysis.pipeline.build import build_brief
+
+    _use_atop(atop_path)
 
     try:
         result = build_brief(supplier, recipient, ally, alliance, start_year, end_year, transfers,
@@ -89,10 +93,14 @@ def brief(supplier, recipient, ally, alliance, start_year, end_year, transfers, 
 @click.option("--start", "start_year", type=int, required=True, help="First year of the period.")
 @click.option("--end", "end_year", type=int, required=True, help="Last year of the period.")
 @click.option("--transfers", default=AUTO, show_default=True, help="'auto', 'embedded' or a SIPRI export path.")
-def screen(alliance, start_year, end_year, transfers):
+@click.option("--atop", "atop_path", default="", type=click.Path(dir_okay=False),
+              help="The ATOP member-level file (atop5_1m.csv) you downloaded: screen 'ATOP <atopid>' alliances "
+                   "(also $ARMSBRIEF_ATOP or data/raw/atop/atop5_1m.csv).")
+def screen(alliance, start_year, end_year, transfers, atop_path):
     """Build the cross-alliance supply screen brief for an alliance."""
     from analysis.pipeline.build import build_screen
 
+    _use_atop(atop_path)
     try:
         result = build_screen(alliance, start_year, end_year, transfers)
     except EXPECTED_ERRORS as err:
@@ -119,6 +127,18 @@ def trends(start_year, end_year, region, focus, transfers, formats):
     except EXPECTED_ERRORS as err:
         _fail(err)
     _print_result(result)
+
+
+def _use_atop(path: str) -> None:
+    """--atop PATH: the ATOP file for this process and the kernels it starts (through the environment)."""
+    if path:
+        from pathlib import Path
+
+        from analysis.sources.atop import ENV_VAR
+
+        if not Path(path).is_file():
+            _fail(FileNotFoundError(f"--atop: no file at {path!r}; expected ATOP's member-level CSV (atop5_1m.csv)"))
+        os.environ[ENV_VAR] = str(Path(path).resolve())
 
 
 def _print_result(result) -> None:

@@ -364,3 +364,22 @@ def with_atop(alliances: pd.DataFrame, spells: pd.DataFrame, path: str | Path | 
     atop_alliances, atop_spells = load_atop(path)
     return (pd.concat([alliances, atop_alliances], ignore_index=True),
             pd.concat([spells, atop_spells], ignore_index=True))
+
+
+_TABLES: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def alliance_tables(alliances: pd.DataFrame, spells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The alliance tables every brief and screen uses: the curated ones, plus the ATOP alliances when the
+    user has provided the ATOP file (:func:`find_atop`); loaded once per file state."""
+    path = find_atop()
+    if path is None:
+        return alliances, spells
+    if not path.is_file():
+        raise AtopFormatError(path, None, None, f"file not found (set by {ENV_VAR})")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, len(alliances), len(spells))
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = with_atop(alliances, spells, path)
+    return _TABLES[key]
