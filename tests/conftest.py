@@ -4,6 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.sources import sipri
+from analysis.sources.sipri import SipriFormatError
+
 
 def make_deliveries(rows):
     """rows: (supplier, recipient, year, tiv[, designation[, deal_key]])."""
@@ -53,3 +56,14 @@ def conflicts():
         ("Carpania", "Dorvia", "adversary dyad", "Carpania-Dorvia rivalry", "1991-01-01", None),
         ("Carpania", "Dorvia", "war", "Autumn war", "2020-09-27", "2020-11-10"),
     ])
+
+
+def expect_error(path, *, contains, load=sipri.load_register):
+    """``load(path)`` raises SipriFormatError naming ``path`` and every text in ``contains``; returns the message."""
+    with pytest.raises(SipriFormatError) as err:
+        load(path, use_cache=False) if load is sipri.load_register else load(path)
+    message = str(err.value)
+    assert str(path) in message
+    for part in contains:
+        assert part in message, message
+    return message

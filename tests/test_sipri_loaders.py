@@ -8,6 +8,7 @@ import pytest
 
 from analysis import paths
 from analysis.sources import sipri
+from conftest import expect_error
 from analysis.sources.countries import UnknownCountryError
 from analysis.sources.sipri import SipriFormatError
 
@@ -174,16 +175,6 @@ def test_tiv_world_total_and_exports():
 
 
 # ------------------------------------------------------------------ malformed input
-
-def expect_error(path, *, contains, load=sipri.load_register):
-    with pytest.raises(SipriFormatError) as err:
-        load(path, use_cache=False) if load is sipri.load_register else load(path)
-    message = str(err.value)
-    assert str(path) in message
-    for part in contains:
-        assert part in message, message
-    return message
-
 
 def test_missing_column(tmp_path):
     text = edited(CLASSIC, ",status,Comments,", ",Comments,")

@@ -17,6 +17,7 @@ import pytest
 
 from analysis import paths
 from analysis.sources import sipri
+from conftest import expect_error
 from analysis.sources.sipri import SipriFormatError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sipri"
@@ -95,16 +96,6 @@ def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
     path = tmp_path / name
     path.write_bytes(data if isinstance(data, bytes) else data.encode("latin-1"))
     return path
-
-
-def expect_error(path, *, contains, load=sipri.load_register):
-    with pytest.raises(SipriFormatError) as err:
-        load(path, use_cache=False) if load is sipri.load_register else load(path)
-    message = str(err.value)
-    assert str(path) in message
-    for part in contains:
-        assert part in message, message
-    return message
 
 
 def same_register(resaved, original):

@@ -188,17 +188,20 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+def year_runs(years) -> list[list[int]]:
+    """``[2018, 2019, 2020, 2022]`` -> ``[[2018, 2019, 2020], [2022]]``: runs of consecutive years, sorted."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return runs
+
+
 def span_text(years: list[int]) -> str:
     """``[2018, 2019, 2020, 2022]`` -> ``"2018–2020, 2022"``."""
-    parts, run = [], []
-    for y in years:
-        if run and y != run[-1] + 1:
-            parts.append(run)
-            run = []
-        run.append(y)
-    if run:
-        parts.append(run)
-    return ", ".join(str(p[0]) if len(p) == 1 else f"{p[0]}–{p[-1]}" for p in parts)
+    return ", ".join(str(p[0]) if len(p) == 1 else f"{p[0]}–{p[-1]}" for p in year_runs(years))
 
 
 def coverage(alliances: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:

@@ -177,7 +177,7 @@ def compute_case(params: BriefParams, register=None, tables: dict | None = None)
     ev_years = events["event_date"].dt.year
     wstart, wend = start - TIMELINE_MARGIN_YEARS, end + TIMELINE_MARGIN_YEARS
     events = events[(ev_years >= wstart) & (ev_years <= wend)]
-    states = [c for c in (s, r, a) if c]
+    states = params.states
     ucdp = tables["ucdp"]
     found = context.conflicts_of(ucdp, states, start, end)
     memberships = context.memberships_of(tables["alliance_membership"], tables["alliances"], states, start, end)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.case import alliances as al
 from analysis.case import tiv
-from analysis.case.alliances import span_text
+from analysis.case.alliances import span_text, year_runs
 
 UCDP_PUBLISHER = "Uppsala Conflict Data Program (UCDP) / PRIO"
 CONFLICT_TYPES = {1: "extrasystemic", 2: "interstate", 3: "intrastate", 4: "internationalised intrastate"}
@@ -66,7 +66,7 @@ def conflicts_of(conflicts: pd.DataFrame, countries: list[str], start: int, end:
 
     One row per conflict and country: ``country, conflict_id, conflict, type, role, opponents, years``
     (active years in the period, as text), ``war_years`` (years at war intensity), ``first_year``,
-    ``last_year`` (active years in the period), ``origin`` ("UCDP"). Ordered by country (in the order
+    ``last_year``, ``year_list`` and ``war_year_list`` (the same years as sorted lists), ``origin`` ("UCDP"). Ordered by country (in the order
     given), then first year and conflict id.
     """
     window = conflicts[(conflicts["year"] >= start) & (conflicts["year"] <= end)]
@@ -94,9 +94,10 @@ def conflicts_of(conflicts: pd.DataFrame, countries: list[str], start: int, end:
             "type": entry["type"], "role": " and ".join(sorted(entry["roles"])),
             "opponents": ", ".join(entry["opponents"]), "years": span_text(years),
             "war_years": span_text(sorted(entry["war_years"])), "first_year": years[0], "last_year": years[-1],
-            "origin": "UCDP"})
+            "year_list": years, "war_year_list": sorted(entry["war_years"]), "origin": "UCDP"})
     out = pd.DataFrame(rows, columns=["country", "conflict_id", "conflict", "type", "role", "opponents", "years",
-                                      "war_years", "first_year", "last_year", "origin"])
+                                      "war_years", "first_year", "last_year", "year_list", "war_year_list",
+                                      "origin"])
     order = {c: i for i, c in enumerate(countries)}
     out["_order"] = out["country"].map(order)
     return (out.sort_values(["_order", "first_year", "conflict_id"], kind="stable")
@@ -127,24 +128,18 @@ def ucdp_adversary_rows(dyads: pd.DataFrame, conflicts: pd.DataFrame | None = No
     first year, end 31 December of the last, year precision); ``kind`` "armed conflict (UCDP)"."""
     source = _ucdp_source(conflicts) if conflicts is not None else _ucdp_source(pd.DataFrame({"version": []}))
     rows = []
-    d = dyads.sort_values(["conflict_id", "state_a", "state_b", "year"], kind="stable")
+    d = dyads.sort_values(["conflict_id", "state_a", "state_b"], kind="stable")
     for (cid, a, b), group in d.groupby(["conflict_id", "state_a", "state_b"], sort=False):
-        years = [int(y) for y in group["year"]]
         roles = dict(zip(group["year"].astype(int), group["role"]))
         name = str(group["conflict_name"].iloc[0])
-        run: list[int] = []
-        for y in years + [None]:
-            if run and (y is None or y != run[-1] + 1):
-                role = roles[run[0]]
-                rows.append({"conflict_id": f"ucdp-{cid}-{a}-{b}-{run[0]}", "side_a": a, "side_b": b,
-                             "kind": "armed conflict (UCDP)", "name": f"{name} (UCDP {cid}, {role})",
-                             "start_date": pd.Timestamp(run[0], 1, 1), "start_date_precision": "year",
-                             "end_date": pd.Timestamp(run[-1], 12, 31), "end_date_precision": "year",
-                             "notes": f"Derived from UCDP conflict {cid}: {a} and {b} on opposite sides ({role}).",
-                             **source})
-                run = []
-            if y is not None:
-                run.append(y)
+        for run in year_runs(roles):
+            role = roles[run[0]]
+            rows.append({"conflict_id": f"ucdp-{cid}-{a}-{b}-{run[0]}", "side_a": a, "side_b": b,
+                         "kind": "armed conflict (UCDP)", "name": f"{name} (UCDP {cid}, {role})",
+                         "start_date": pd.Timestamp(run[0], 1, 1), "start_date_precision": "year",
+                         "end_date": pd.Timestamp(run[-1], 12, 31), "end_date_precision": "year",
+                         "notes": f"Derived from UCDP conflict {cid}: {a} and {b} on opposite sides ({role}).",
+                         **source})
     return pd.DataFrame(rows, columns=["conflict_id", "side_a", "side_b", "kind", "name", "start_date",
                                        "start_date_precision", "end_date", "end_date_precision", "notes",
                                        "source_publisher", "source_title", "source_url", "source_date"])
@@ -271,8 +266,8 @@ def conflict_events(found: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFram
         involved = own["country"].tolist()
         if len(involved) < 2 and "primary" not in str(r.role):
             continue  # a distant war one state sent troops to (e.g. a UN mission) is in the table, not the timeline
-        wars = set(_years_of(r.war_years))
-        for run in _runs(_years_of(r.years)):
+        wars = set(r.war_year_list)
+        for run in year_runs(r.year_list):
             level = "war" if wars & set(run) else "minor"
             span = str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
             rows.append(_event(pd.Timestamp(run[0], 1, 1), "year",
@@ -280,27 +275,6 @@ def conflict_events(found: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFram
                                f"Parties from this case: {', '.join(involved)}.", ";".join(involved), "war",
                                "UCDP", source))
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)
-
-
-def _years_of(text: str) -> list[int]:
-    years: list[int] = []
-    for part in [p.strip() for p in str(text).split(",") if p.strip()]:
-        if "–" in part:
-            a, b = part.split("–")
-            years += list(range(int(a), int(b) + 1))
-        else:
-            years.append(int(part))
-    return years
-
-
-def _runs(years: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for y in sorted(years):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return runs
 
 
 def merge_events(curated: pd.DataFrame, *derived: pd.DataFrame) -> pd.DataFrame:

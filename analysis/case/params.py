@@ -85,6 +85,11 @@ class BriefParams:
         return list(range(self.start_year, self.end_year + 1))
 
     @property
+    def states(self) -> list[str]:
+        """The states the brief is about: supplier, recipient and, when given, the ally."""
+        return [c for c in (self.supplier, self.recipient, self.ally) if c]
+
+    @property
     def previous_period(self) -> tuple[int, int]:
         """The period of equal length just before this one."""
         n = self.end_year - self.start_year + 1

@@ -55,9 +55,8 @@ def _share(register, s: str, r: str, start: int, end: int) -> float:
     return _pair_tiv(register, s, r, start, end) / total if total else float("nan")
 
 
-def compare(register, other, *, supplier: str, recipient: str, ally: str | None, start: int,
-            end: int) -> Revisions:
-    """The case's figures in ``register`` (the brief's) and ``other``, ordered by release date."""
+def check_comparable(register, other) -> None:
+    """Raise :class:`RevisionError` unless the two registers are two dated releases (not one file twice)."""
     if not register.vintage or not other.vintage:
         missing = register if not register.vintage else other
         raise RevisionError(f"{missing.source}: the register has no 'Data generated' date, so it cannot be "
@@ -65,6 +64,12 @@ def compare(register, other, *, supplier: str, recipient: str, ally: str | None,
     if register.vintage == other.vintage and register.sha256 == other.sha256:
         raise RevisionError(f"both registers are the same file (SHA-256 {register.sha256[:12]}…): nothing "
                             "to compare")
+
+
+def compare(register, other, *, supplier: str, recipient: str, ally: str | None, start: int,
+            end: int) -> Revisions:
+    """The case's figures in ``register`` (the brief's) and ``other``, ordered by release date."""
+    check_comparable(register, other)
     brief_is_old = register.vintage < other.vintage
     old, new = (register, other) if brief_is_old else (other, register)
     pairs = [(f"{supplier} → {recipient}, {start}–{end} (mn TIV)", supplier, recipient)]

@@ -615,17 +615,16 @@ def build_brief(supplier, recipient, ally=None, alliance=None, start_year=2018, 
 
 def _check_context_files(params) -> None:
     """Read the conflict file and the register to compare with here, so a bad one fails before any kernel
-    starts (the kernel reads them again from the process caches' files)."""
+    starts (the kernel reads them again, the register from the parsed-register cache)."""
     from analysis.sources.ucdp import select_conflicts
 
     select_conflicts(params.conflicts)
     if params.compare_with:
-        from analysis.case.revisions import compare
+        from analysis.case.revisions import check_comparable
         from analysis.sources.sipri import load_register
         from analysis.sources.transfers import load_transfers
 
-        compare(load_transfers(params.transfers), load_register(params.compare_with), supplier=params.supplier,
-                recipient=params.recipient, ally=params.ally, start=params.start_year, end=params.end_year)
+        check_comparable(load_transfers(params.transfers), load_register(params.compare_with))
 
 
 def build_screen(alliance, start_year, end_year, transfers="embedded", **kwargs) -> BuildResult:

@@ -245,7 +245,7 @@ def conflicts_and_embargoes(case: Case) -> HTML:
                               c["conflict_id"].astype(str) + ")", "Type": c["type"], "Role": c["role"],
                               "Against": c["opponents"], "Active years in period": c["years"],
                               "Years at war intensity": c["war_years"].where(c["war_years"] != "", "—")})
-        parts.append(rh.table(table, caption=f"Armed conflicts of {_states_text(case)} in {sentences.period(case)}",
+        parts.append(rh.table(table, caption=f"Armed conflicts of {sentences.states_text(case)} in {sentences.period(case)}",
                               source=f"{case.conflict_source}, CC BY 4.0 (citation in the methodology)",
                               notes=[context.INTENSITY_RULE, context.ROLE_RULE]))
     cur = case.curated_conflicts
@@ -269,7 +269,7 @@ def conflicts_and_embargoes(case: Case) -> HTML:
                               "Kind": e["binding"], "Instrument": e["instrument"],
                               "Source": e["source_publisher"] + e["source_date"].fillna("").astype(str).map(
                                   lambda d: f" ({d})" if d else " (undated)")})
-        parts.append(rh.table(table, caption=f"Multilateral arms embargoes on {_states_text(case)} in force in "
+        parts.append(rh.table(table, caption=f"Multilateral arms embargoes on {sentences.states_text(case)} in force in "
                               f"{sentences.period(case)}", source="data/case/embargoes.csv (sources per row; "
                               "SIPRI's arms embargo pages are the reference)"))
     u = case.under_embargo
@@ -286,11 +286,6 @@ def conflicts_and_embargoes(case: Case) -> HTML:
                                     "the year, the delivery may have fallen outside it. An embargo on named forces "
                                     "covers those forces, not necessarily the recipient's government."))
     return join(*parts)
-
-
-def _states_text(case: Case) -> str:
-    states = [the(x) for x in (case.params.supplier, case.params.recipient, case.params.ally) if x]
-    return states[0] if len(states) == 1 else ", ".join(states[:-1]) + " and " + states[-1]
 
 
 def supplier_shifts(case: Case) -> HTML:

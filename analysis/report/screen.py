@@ -10,7 +10,7 @@ from analysis import __version__
 from analysis.case import alliances
 from analysis.report import charts
 from analysis.report import fragments as rh
-from analysis.report.brief import screen_table, sources_text, join
+from analysis.report.brief import ORIGIN_LABELS, join, screen_table, sources_text
 from analysis.case import context
 from analysis.case.compute import adversary_relation, load_case_tables
 from analysis.case.context import date_text
@@ -120,7 +120,7 @@ def membership(s: Screen) -> HTML:
         "Sides": c["side_a"] + " – " + c["side_b"], "Kind": c["kind"], "Name": c["name"],
         "From": [date_text(d, q) for d, q in zip(c["start_date"], c["start_date_precision"])],
         "To": [date_text(d, q) or "ongoing" for d, q in zip(c["end_date"], c["end_date_precision"])],
-        "Evidence": c["origin"].map({"curated": "curated", "UCDP": "derived: UCDP"}),
+        "Evidence": c["origin"].map(ORIGIN_LABELS),
         "Source": c["source_publisher"].fillna("")})
     return join(rh.section("Membership and conflicts"),
                 rh.figure(charts.membership_timeline(s.spells, start=pd.Timestamp(min(first, p.start_year), 1, 1),

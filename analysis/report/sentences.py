@@ -210,16 +210,21 @@ def _states(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def states_text(case) -> str:
+    """"Belarus, Azerbaijan and Armenia": the brief's states as running text."""
+    return _states([the(x) for x in case.params.states])
+
+
 def memberships_sentence(case, exclude: str | None = None) -> str:
     """Which alliances the supplier, recipient and ally belonged to in the period."""
     p = case.params
     m = case.memberships
     if exclude:
         m = m[m["alliance"] != exclude]
-    states = [x for x in (p.supplier, p.recipient, p.ally) if x]
+    states = p.states
     other = " other" if exclude else ""
     if m.empty:
-        return (f"The alliance tables hold no{other} alliance membership of {_states([the(x) for x in states])} "
+        return (f"The alliance tables hold no{other} alliance membership of {states_text(case)} "
                 f"in {period(case)}.")
     parts = []
     for state in states:
@@ -234,10 +239,10 @@ def conflicts_sentence(case) -> str:
     """The UCDP conflicts of the case's states in the period, in one or two sentences."""
     p = case.params
     c = case.conflicts
-    states = [x for x in (p.supplier, p.recipient, p.ally) if x]
+    states = p.states
     if c.empty:
         return (f"UCDP records no armed conflict (25 or more battle-related deaths in a year) with "
-                f"{_states([the(x) for x in states])} as a party in {period(case)}.")
+                f"{states_text(case)} as a party in {period(case)}.")
     primary = c[c["role"].str.contains("primary")]
     text = []
     for state in states:
@@ -299,10 +304,10 @@ def embargo_sentence(case) -> str:
     """Embargoes on the case's states in the period, and the supplier's deliveries that fell under one."""
     p = case.params
     e = case.embargoes
-    states = [x for x in (p.supplier, p.recipient, p.ally) if x]
+    states = p.states
     if e.empty:
         return (f"The embargo table holds no multilateral arms embargo (UN, EU, OSCE) on "
-                f"{_states([the(x) for x in states])} in force in {period(case)}.")
+                f"{states_text(case)} in force in {period(case)}.")
     kinds = ", ".join(f"{n} {k}" for k, n in e["binding"].value_counts().sort_index().items())
     text = (f"{plural(len(e), 'multilateral arms embargo', 'multilateral arms embargoes')} on "
             f"{_states([the(x) for x in sorted(set(e['target']), key=states.index)])} "

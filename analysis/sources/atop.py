@@ -36,6 +36,7 @@ import datetime as dt
 import io
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -113,24 +114,12 @@ class AtopFormatError(ValueError):
 # state codes
 
 
-_COCO_BY_CODE: dict[int, str] | None = None
-
-
+@lru_cache(maxsize=1)
 def _coco_by_code() -> dict[int, str]:
     """GW code (= COW code outside COW_EXCEPTIONS) -> canonical name, from country_converter's ``GWcode``."""
-    global _COCO_BY_CODE
-    if _COCO_BY_CODE is None:
-        from analysis.sources import countries
+    from analysis.sources import countries
 
-        by_iso3 = countries._index()[2]  # ISO3 -> entity, built by the countries module itself
-        table: dict[int, str] = {}
-        for row in countries._coco_rows():
-            code = (row.get("GWcode") or "").strip()
-            entity = by_iso3.get(row["ISO3"])
-            if code and _INT.fullmatch(code) and entity is not None:
-                table[int(code)] = entity.name
-        _COCO_BY_CODE = table
-    return _COCO_BY_CODE
+    return {code: name for name, code in countries.gw_numbers()}
 
 
 def cow_to_country(code: int, year: int) -> str | None:

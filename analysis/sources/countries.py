@@ -259,3 +259,18 @@ def normalise_many(names: Iterable[str], *, context: str | None = None) -> dict[
 def known_names() -> list[str]:
     """All canonical names in the tables, sorted."""
     return sorted({entity.name for entity in _index()[0].values()})
+
+
+@lru_cache(maxsize=1)
+def gw_numbers() -> tuple[tuple[str, int], ...]:
+    """(canonical name, Gleditsch-Ward number) for every state country_converter gives a ``GWcode``, in its
+    table's order (the conflict and alliance readers map state numbers with it, plus their own exceptions)."""
+    by_iso3 = _index()[2]
+    out = []
+    for row in _coco_rows():
+        code = (row.get("GWcode") or "").strip()
+        entity = by_iso3.get(row["ISO3"])
+        if code.isdigit() and entity is not None:
+            out.append((entity.name, int(code)))
+    return tuple(out)
+

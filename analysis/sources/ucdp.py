@@ -30,6 +30,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -264,22 +265,10 @@ def _split_names(text: str) -> list[str]:
 # GW numbers -> canonical names
 
 
+@lru_cache(maxsize=1)
 def _coco_gw() -> dict[str, int]:
     """Canonical state name -> GW number, from country_converter's ``GWcode`` column."""
-    global _COCO_GW
-    if _COCO_GW is None:
-        by_canonical: dict[str, int] = {}
-        for row in countries._coco_rows():
-            code = row.get("GWcode", "").strip()
-            if code and _INT.fullmatch(code):
-                entity = countries._index()[2].get(row["ISO3"])
-                if entity is not None:
-                    by_canonical[entity.name] = int(code)
-        _COCO_GW = by_canonical
-    return _COCO_GW
-
-
-_COCO_GW: dict[str, int] | None = None
+    return dict(countries.gw_numbers())
 
 
 def _map_states(names: list[str], numbers: list[int], year: int, err: Callable[[str], UcdpFormatError]) -> list[str]:
